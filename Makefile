@@ -1,0 +1,66 @@
+# Rapport Fashion-MNIST : `make report` entraîne et publie le site, `make test` vérifie tout.
+# Every target sets up what it needs (virtual environment, data, browser) on a fresh machine.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DATA_DIR := /usr/share/datasets/fashion-mnist
+CHROMIUM := /usr/bin/chromium
+PORT ?= 8000
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONDONTWRITEBYTECODE := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help report test test-fast serve bench variability publish lock clean data browser
+
+help: ## Liste des commandes
+	@echo "Rapport Fashion-MNIST — commandes :"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+report: $(STAMP) data ## Entraîner (si besoin), dessiner les figures, écrire le README et construire site/
+	$(PY) -m pipeline report
+
+test: $(STAMP) data browser ## Tous les tests : unitaires, de bout en bout et navigateur
+	$(PY) -m pytest -q
+
+test-fast: $(STAMP) ## Tests unitaires rapides seulement (sans entraînement réel ni navigateur)
+	$(PY) -m pytest -q -m "not slow and not browser"
+
+serve: ## Servir site/ sur http://127.0.0.1:$(PORT)/
+	@test -f site/index.html || { echo "Pas encore de site : lancez d'abord « make report »."; exit 2; }
+	@echo "Site servi sur http://127.0.0.1:$(PORT)/ (Ctrl-C pour arrêter)"
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory site
+
+bench: $(STAMP) data ## Mesurer la vitesse face au code de l'énoncé (bench/results/)
+	$(PY) -m bench.run
+
+lock: ## Régénérer requirements.lock (versions et empreintes) depuis requirements.in
+	$(PY) -m pip install -q uv && $(VENV)/bin/uv pip compile requirements.in --generate-hashes \
+	  --python-version 3.11.7 --python-platform x86_64-manylinux_2_28 -o requirements.lock
+
+$(STAMP): requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --require-hashes -r requirements.lock
+	@touch $@
+
+# Fashion-MNIST without internet: Debian's package, when nothing else provides the files.
+data:
+	@if [ -n "$$FASHION_MNIST_DIR" ] || [ -f "$$HOME/.keras/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz" ] \
+	   || [ -f $(DATA_DIR)/t10k-labels-idx1-ubyte.gz ]; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installation des données : apt-get install dataset-fashion-mnist"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; \
+	else echo "Données absentes : installez « sudo apt-get install dataset-fashion-mnist » ou définissez FASHION_MNIST_DIR."; exit 2; fi
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own here).
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installation du navigateur : apt-get install chromium"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "Chromium absent : installez « sudo apt-get install chromium » pour les tests navigateur."; exit 2; fi
+
+clean: ## Supprimer les sorties générées (site, artefacts, pages) ; garde .venv et le README
+	rm -rf site site.tmp site.old artifacts docs/figures docs/*.md

@@ -1,0 +1,150 @@
+"""Get Fashion-MNIST into Keras's cache (offline mirrors, checksums), load it, normalise and split it."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from pipeline import idx
+from pipeline.errors import PipelineError
+from pipeline.io import atomic_write_text
+
+# French names of the ten classes, in label order (0 = T-shirt/top ... 9 = Ankle boot).
+CLASS_NAMES = ("T-shirt/haut", "Pantalon", "Pull-over", "Robe", "Manteau",
+               "Sandale", "Chemise", "Baskets", "Sac", "Bottine")
+DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+FIX_DATA = ("réinstallez les données : « sudo apt-get install --reinstall dataset-fashion-mnist » "
+            "(ou FASHION_MNIST_DIR=dossier contenant les 4 fichiers .gz), puis relancez « make report ».")
+_STAMP = ".verified.json"  # sizes and mtimes of files already checked, to skip re-hashing
+
+
+def keras_cache_dir() -> Path:
+    """Where tf.keras.datasets.fashion_mnist.load_data() looks before downloading."""
+    home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+    return home / "datasets" / "fashion-mnist"
+
+
+def mirror_dirs() -> list[Path]:
+    """Local copies to try when the cache is empty: $FASHION_MNIST_DIR, then Debian's package."""
+    dirs = [Path(os.environ["FASHION_MNIST_DIR"])] if os.environ.get("FASHION_MNIST_DIR") else []
+    return dirs + [DEBIAN_DIR]
+
+
+def ensure_dataset(cache: Path | None = None) -> dict[str, str]:
+    """Make the four verified files present in the Keras cache; return their SHA-256.
+
+    Order: files already in the cache (verified once), then a local mirror, then Keras's own
+    download. A bad file anywhere raises a PipelineError naming it; nothing is half-copied.
+    """
+    cache = cache or keras_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    stamp = _read_stamp(cache)
+    for key, spec in idx.FILES.items():
+        target = cache / f"{spec.name}.gz"
+        if target.exists():
+            if stamp.get(spec.name) != _signature(target):
+                idx.read_verified(target, key, FIX_DATA)
+        else:
+            _install_from_mirror(key, target)
+        stamp[spec.name] = _signature(target)
+    atomic_write_text(cache / _STAMP, json.dumps(stamp, indent=1))
+    return {spec.name: spec.sha256 for spec in idx.FILES.values()}
+
+
+def _install_from_mirror(key: str, target: Path) -> None:
+    name = target.name
+    for folder in mirror_dirs():
+        source = folder / name
+        if source.exists():
+            idx.read_verified(source, key, FIX_DATA)  # never copy a bad file into the cache
+            tmp = target.with_suffix(".part")
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+            return
+    _download_with_keras(key, target)
+
+
+def _download_with_keras(key: str, target: Path) -> None:
+    """Last resort: Keras's own download, which needs the internet."""
+    try:
+        from keras.utils import get_file  # imported here: only this path needs Keras
+        base = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+        get_file(target.name, origin=base + target.name, cache_dir=str(target.parents[2]),
+                 cache_subdir=str(Path(target.parent.parent.name) / target.parent.name))
+    except Exception as exc:  # no network, DNS failure, HTTP error: all mean "no data here"
+        target.unlink(missing_ok=True)
+        raise PipelineError(
+            f"données Fashion-MNIST introuvables : {target.name} n'est ni dans le cache Keras, "
+            "ni dans un miroir local, et le téléchargement a échoué.",
+            where=", ".join(str(d) for d in [target.parent, *mirror_dirs()]),
+            fix="installez « sudo apt-get install dataset-fashion-mnist » ou définissez "
+                "FASHION_MNIST_DIR=dossier contenant les 4 fichiers .gz, puis relancez « make report ».",
+            detail=f"{type(exc).__name__}: {exc}",
+        ) from None
+    idx.read_verified(target, key, FIX_DATA)
+
+
+def _signature(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _read_stamp(cache: Path) -> dict:
+    try:
+        return json.loads((cache / _STAMP).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def load_keras() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The seed's own call, which reads the verified files from the cache without downloading."""
+    # --8<-- [start:load]
+    import tensorflow as tf
+
+    (X_train, y_train), (X_test, y_test) = tf.keras.datasets.fashion_mnist.load_data()
+    # --8<-- [end:load]
+    return (X_train, y_train), (X_test, y_test)
+
+
+def load_numpy(cache: Path | None = None) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Same arrays as load_keras(), read with NumPy only (for figures, without TensorFlow)."""
+    cache = cache or keras_cache_dir()
+    arrays = {key: idx.read_verified(cache / f"{spec.name}.gz", key, FIX_DATA)
+              for key, spec in idx.FILES.items()}
+    return (arrays["train_images"], arrays["train_labels"]), (arrays["test_images"], arrays["test_labels"])
+
+
+def normalise(images: np.ndarray) -> np.ndarray:
+    """Pixels 0-255 (uint8) to float32 in [0, 1], as the seed divides by 255."""
+    # --8<-- [start:normalise]
+    return images.astype("float32") / 255.0
+    # --8<-- [end:normalise]
+
+
+def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, validation): `fraction` of each class held out, shuffled with `seed`."""
+    rng = np.random.default_rng(seed)
+    train_parts, val_parts = [], []
+    for cls in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == cls))
+        n_val = int(round(len(members) * fraction))
+        val_parts.append(members[:n_val])
+        train_parts.append(members[n_val:])
+    return rng.permutation(np.concatenate(train_parts)), rng.permutation(np.concatenate(val_parts))
+
+
+def describe(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray) -> dict:
+    """Plain facts about the raw data: shapes, dtype, pixel range, class counts."""
+    counts = np.bincount(y_train, minlength=len(CLASS_NAMES))
+    return {
+        "train_shape": list(x_train.shape), "train_labels_shape": list(y_train.shape),
+        "test_shape": list(x_test.shape), "test_labels_shape": list(y_test.shape),
+        "dtype": str(x_train.dtype),
+        "pixel_min": int(x_train.min()), "pixel_max": int(x_train.max()),
+        "pixel_mean": float(x_train.mean()),
+        "class_counts": [int(c) for c in counts],
+        "test_class_counts": [int(c) for c in np.bincount(y_test, minlength=len(CLASS_NAMES))],
+    }

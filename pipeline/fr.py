@@ -1,0 +1,90 @@
+"""French number formatting and typography, the one layer every page and message goes through."""
+from __future__ import annotations
+
+import math
+import re
+
+NBSP = "\u00a0"  # non-breaking space: before % : ; ! ? and between thousands
+NNBSP = "\u202f"  # narrow no-break space, also accepted before ; ! ?
+
+
+def integer(value: int | float) -> str:
+    """60000 -> '60 000' (non-breaking space as thousands separator)."""
+    return f"{int(round(value)):,}".replace(",", NBSP).replace("-", "−")
+
+
+def decimal(value: float, digits: int = 2) -> str:
+    """0.8853 -> '0,89' with a decimal comma; thousands grouped like integer()."""
+    if math.isnan(value):
+        return "n/d"
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", NBSP).replace("-", "−")
+
+
+def percent(ratio: float, digits: int = 1) -> str:
+    """0.885 -> '88,5 %' (ratio in [0, 1], non-breaking space before %)."""
+    return f"{decimal(ratio * 100, digits)}{NBSP}%"
+
+
+def seconds(value: float) -> str:
+    """Durations for humans: '0,9 s', '31 s', '2 min 05 s'."""
+    if value < 10:
+        return f"{decimal(value, 1)}{NBSP}s"
+    if value < 60:
+        return f"{int(round(value))}{NBSP}s"
+    minutes, rest = divmod(int(round(value)), 60)
+    return f"{minutes}{NBSP}min{NBSP}{rest:02d}{NBSP}s"
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """'1 époque', '13 époques' (French: 0 and 1 take the singular)."""
+    word = singular if abs(count) < 2 else (plural_form or singular + "s")
+    return f"{integer(count)}{NBSP}{word}"
+
+
+_FENCE = re.compile(r"^(```|~~~)")
+_INLINE_CODE = re.compile(r"(`+)(.+?)\1")
+# A plain space (or none after a word/number) before a high punctuation mark becomes non-breaking.
+_BEFORE_MARK = re.compile(r"(?<=[\w»)\]*_%])[ ]?([;!?%])|(?<=[\w»)\]*_%]) (:)")
+
+
+def typography(markdown: str) -> str:
+    """Put non-breaking spaces before ; ! ? % and : in prose, leaving code untouched."""
+    out, in_fence = [], False
+    for line in markdown.split("\n"):
+        if _FENCE.match(line.lstrip()):
+            in_fence = not in_fence
+            out.append(line)
+            continue
+        if in_fence or line.lstrip().startswith(("--8<--", "!!!", "???", "|--", "<")):
+            out.append(line if in_fence or not line.lstrip().startswith(("!!!", "???"))
+                       else _fix_admonition_title(line))
+            continue
+        out.append(_fix_prose(line))
+    return "\n".join(out)
+
+
+def _fix_admonition_title(line: str) -> str:
+    head, sep, title = line.partition('"')
+    return head + sep + _fix_prose(title) if sep else line
+
+
+def _fix_prose(line: str) -> str:
+    parts, last = [], 0
+    for match in _INLINE_CODE.finditer(line):
+        parts.append(_fix_marks(line[last:match.start()]))
+        parts.append(match.group(0))
+        last = match.end()
+    parts.append(_fix_marks(line[last:]))
+    return "".join(parts)
+
+
+# URLs, link targets, attribute lists, HTML tags and entities keep their punctuation as is.
+_PROTECTED = re.compile(r"(\]\([^)]*\)|https?://\S+|\{[^}]*\}|<[^>]*>|&#?\w+;)")
+
+
+def _fix_marks(text: str) -> str:
+    pieces = _PROTECTED.split(text)
+    for i in range(0, len(pieces), 2):
+        pieces[i] = _BEFORE_MARK.sub(lambda m: NBSP + (m.group(1) or m.group(2)), pieces[i])
+    return "".join(pieces)

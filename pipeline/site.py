@@ -1,0 +1,44 @@
+"""Build the static site with MkDocs into a temporary folder, then swap it in place of site/."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from pipeline.errors import PipelineError
+
+
+def recover_interrupted_swap(site: Path) -> None:
+    """A build killed between the two renames leaves site.old/ and no site/: put it back."""
+    old = site.with_name(site.name + ".old")
+    if old.exists() and not site.exists():
+        old.replace(site)
+    elif old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build_site(root: Path, site: Path) -> None:
+    """`mkdocs build --strict` into site.tmp/; on success it replaces site/, on failure site/ is untouched."""
+    recover_interrupted_swap(site)
+    tmp = site.with_name(site.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
+               "--config-file", str(root / "mkdocs.yml"), "--site-dir", str(tmp)]
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        shutil.rmtree(tmp, ignore_errors=True)
+        details = (result.stderr or result.stdout).strip().splitlines()
+        raise PipelineError(
+            "MkDocs n'a pas pu construire le site (mode strict) ; le site précédent est conservé.",
+            where=str(root / "mkdocs.yml"),
+            fix="lisez le détail ci-dessous (lien cassé, page absente de la navigation…), corrigez, relancez.",
+            detail="\n".join(details[-15:]),
+        )
+    old = site.with_name(site.name + ".old")
+    if site.exists():
+        site.replace(old)
+    tmp.replace(site)
+    shutil.rmtree(old, ignore_errors=True)
