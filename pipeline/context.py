@@ -118,6 +118,7 @@ def _training(metrics: dict) -> dict:
     b = best - 1
     return {
         "epochs_max": metrics["params"]["epochs"],
+        "learning_rate": fr.decimal(metrics["learning_rate"], 3),
         "epochs_run": run,
         "best_epoch": best,
         "stopped_early": metrics["stopped_early"],

@@ -45,7 +45,8 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
 _FENCE = re.compile(r"^(```|~~~)")
 _INLINE_CODE = re.compile(r"(`+)(.+?)\1")
 # A plain space (or none after a word/number) before a high punctuation mark becomes non-breaking.
-_BEFORE_MARK = re.compile(r"(?<=[\w»)\]*_%])[ ]?([;!?%])|(?<=[\w»)\]*_%]) (:)")
+# Start of a piece counts as a word: the piece may follow inline code or a link ("`fit` :").
+_BEFORE_MARK = re.compile(r"(?:(?<=[\w»)\]*_%])|^)[ ]?([;!?%])(?!\[)|(?:(?<=[\w»)\]*_%])|^) (:)")
 
 
 def typography(markdown: str) -> str:
@@ -56,7 +57,7 @@ def typography(markdown: str) -> str:
             in_fence = not in_fence
             out.append(line)
             continue
-        if in_fence or line.lstrip().startswith(("--8<--", "!!!", "???", "|--", "<")):
+        if in_fence or line.lstrip().startswith(("--8<--", "!!!", "???", "|--")):
             out.append(line if in_fence or not line.lstrip().startswith(("!!!", "???"))
                        else _fix_admonition_title(line))
             continue

@@ -27,7 +27,7 @@ def build_model(params: Params):
         optimizer="adam",
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
-        # Same arithmetic, less overhead: several batches per call, ops fused by XLA.
+        # Mêmes calculs, moins d'attente : plusieurs lots par appel, opérations fusionnées par XLA.
         steps_per_execution=params.steps_per_execution,
         jit_compile=params.jit_compile,
     )

@@ -25,6 +25,7 @@ def train(model, X_train, y_train, X_val, y_val, params: Params) -> dict:
         restore_best_weights=params.early_stopping.restore_best_weights,
     )
     # --8<-- [end:early_stopping]
+    progress = 1 if sys.stdout.isatty() else 2  # a bar in a terminal, one line per epoch in logs
     # --8<-- [start:fit]
     history = model.fit(
         X_train, y_train,
@@ -32,7 +33,7 @@ def train(model, X_train, y_train, X_val, y_val, params: Params) -> dict:
         batch_size=params.batch_size,
         validation_data=(X_val, y_val),
         callbacks=[early_stop, timer],
-        verbose=1 if sys.stdout.isatty() else 2,  # progress bar in a terminal, one line per epoch in logs
+        verbose=progress,
     )
     # --8<-- [end:fit]
     epochs_run = len(history.history["loss"])

@@ -52,6 +52,7 @@ def run_training(params: Params, out_dir: Path) -> dict:
         "sizes": {"fit": int(len(y_fit)), "validation": int(len(y_val)), "test": int(len(y_test))},
         "layers": layer_summary(model),
         "total_params": int(model.count_params()),
+        "learning_rate": float(tf.keras.ops.convert_to_numpy(model.optimizer.learning_rate)),
         "history": fit["history"],
         "epochs_run": fit["epochs_run"],
         "stopped_early": fit["stopped_early"],

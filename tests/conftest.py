@@ -1,0 +1,61 @@
+"""Shared fixtures: a small synthetic dataset and one real end-to-end build in a temporary folder."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# What a build needs from the repository; everything else is generated.
+PROJECT_FILES = ["pipeline", "templates", "docs/assets", "mkdocs.yml", "params.yaml"]
+E2E_EPOCHS = 3  # enough for curves with a best epoch, fast enough for `make test`
+
+
+def copy_project(dest: Path) -> Path:
+    """A fresh copy of the sources in `dest`, without any generated output."""
+    for name in PROJECT_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "data"))
+        else:
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def run_report(root: Path, params: Path | None = None, env: dict | None = None, timeout: int = 900):
+    """Run `python -m pipeline report` in `root` as a user would, returning the completed process."""
+    command = [sys.executable, "-m", "pipeline", "report", "--root", str(root)]
+    if params is not None:
+        command += ["--params", str(params)]
+    full_env = dict(os.environ, PYTHONPATH=str(root), TF_CPP_MIN_LOG_LEVEL="3", **(env or {}))
+    return subprocess.run(command, cwd=root, capture_output=True, text=True, env=full_env, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory) -> Path:
+    """One real build (real Fashion-MNIST, few epochs) shared by the end-to-end and browser tests."""
+    root = copy_project(tmp_path_factory.mktemp("projet"))
+    params = root / "params.yaml"
+    params.write_text(params.read_text(encoding="utf-8").replace("epochs: 20", f"epochs: {E2E_EPOCHS}"),
+                      encoding="utf-8")
+    keras_home = tmp_path_factory.mktemp("keras")  # exercises the copy from the local mirror
+    result = run_report(root, env={"KERAS_HOME": str(keras_home)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    return root
+
+
+@pytest.fixture
+def tiny_images():
+    """Forty 28x28 uint8 images, four per class, each class with its own brightness pattern."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10, dtype=np.uint8), 4)
+    images = rng.integers(0, 40, size=(40, 28, 28)).astype(np.uint8)
+    for i, label in enumerate(labels):
+        images[i, label * 2: label * 2 + 6, :] = 200  # a class-specific bright band
+    return images, labels

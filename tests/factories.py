@@ -1,0 +1,81 @@
+"""Hand-made artifacts (metrics, data description, figure facts) for fast tests without training."""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from pipeline.config import Params
+from pipeline.evaluate import summarise
+
+BASE_HISTORY = {
+    "loss": [0.50, 0.38, 0.34, 0.31, 0.29, 0.28, 0.26, 0.25],
+    "val_loss": [0.43, 0.38, 0.36, 0.35, 0.34, 0.35, 0.36, 0.38],
+    "accuracy": [0.82, 0.86, 0.88, 0.89, 0.89, 0.90, 0.90, 0.91],
+    "val_accuracy": [0.85, 0.86, 0.87, 0.87, 0.88, 0.88, 0.87, 0.87],
+}
+
+
+def make_probabilities(n: int = 200, accuracy: float = 0.85, seed: int = 0):
+    """Probabilities and labels where about `accuracy` of the argmaxes are right."""
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(10), n // 10)
+    probs = rng.random((n, 10)).astype("float32") * 0.1
+    wrong = rng.random(n) > accuracy
+    guess = np.where(wrong, (labels + 1 + rng.integers(0, 8, n)) % 10, labels)
+    probs[np.arange(n), guess] += 1.0
+    return probs / probs.sum(axis=1, keepdims=True), labels
+
+
+def make_metrics(history: dict | None = None, best_epoch: int = 5, stopped_early: bool = True,
+                 accuracy: float = 0.8772, validation: str = "split", predictions=None) -> dict:
+    history = copy.deepcopy(history or BASE_HISTORY)
+    probs, labels = predictions if predictions is not None else make_probabilities()
+    params = Params(validation=validation).to_dict()
+    return {
+        "params": params,
+        "sizes": {"fit": 54000, "validation": 6000, "test": 10000},
+        "layers": [
+            {"name": "flatten", "kind": "Flatten", "output_shape": [None, 784], "params": 0, "units": 0},
+            {"name": "dense", "kind": "Dense", "output_shape": [None, 128], "params": 100480, "units": 128},
+            {"name": "dense_1", "kind": "Dense", "output_shape": [None, 10], "params": 1290, "units": 10},
+        ],
+        "total_params": 101770,
+        "learning_rate": 0.001,
+        "history": history,
+        "epochs_run": len(history["loss"]),
+        "stopped_early": stopped_early,
+        "best_epoch": best_epoch,
+        "restored_best": True,
+        "test": {"loss": 0.3456, "accuracy": accuracy},
+        "evaluation": summarise(probs, labels),
+    }
+
+
+def make_data_info(counts: list[int] | None = None) -> dict:
+    counts = counts or [6000] * 10
+    return {
+        "key": "k", "checksums": {"train-images-idx3-ubyte": "abc"},
+        "train_shape": [sum(counts), 28, 28], "train_labels_shape": [sum(counts)],
+        "test_shape": [10000, 28, 28], "test_labels_shape": [10000],
+        "dtype": "uint8", "pixel_min": 0, "pixel_max": 255, "pixel_mean": 72.94,
+        "class_counts": counts, "test_class_counts": [1000] * 10,
+    }
+
+
+def make_figure_facts() -> dict:
+    return {
+        "key": "f", "files": ["exemples.png"], "grid_labels": list(range(10)) * 2,
+        "examples": [{"index": 3, "true": 1, "predicted": 1, "probability": 0.99},
+                     {"index": 7, "true": 6, "predicted": 0, "probability": 0.71}],
+        "neurons": 128,
+    }
+
+
+def make_context(**metric_overrides):
+    from pipeline.context import build_context
+
+    data_info = make_data_info(metric_overrides.pop("counts", None))
+    metrics = make_metrics(**metric_overrides)
+    return build_context(data_info, metrics, make_figure_facts(), {"epoch_seconds": [0.5, 0.6, 0.4]},
+                         {"key": "abc123"})

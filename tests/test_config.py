@@ -1,0 +1,82 @@
+"""Parameters: defaults, the committed params.yaml, and one clear error per bad input."""
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import Params, load_params, params_from_dict
+from pipeline.errors import PipelineError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_committed_params_file_loads_with_honest_protocol():
+    params = load_params(ROOT / "params.yaml")
+    assert params.validation == "split"
+    assert params.epochs == 20  # the seed's epochs=20
+    assert params.batch_size == 32
+    assert params.early_stopping.monitor == "val_loss"
+
+
+def test_nested_early_stopping_values_are_read():
+    params = params_from_dict({"early_stopping": {"patience": 2, "restore_best_weights": False}})
+    assert params.early_stopping.patience == 2
+    assert params.early_stopping.restore_best_weights is False
+
+
+def test_params_are_frozen():
+    with pytest.raises(AttributeError):
+        Params().epochs = 3
+
+
+@pytest.mark.parametrize("raw, expected_in_message", [
+    ({"epoch": 20}, "vouliez-vous dire « epochs »"),
+    ({"early_stopping": {"patiense": 3}}, "early_stopping.patience"),
+    ({"epochs": "vingt"}, "nombre entier"),
+    ({"epochs": True}, "nombre entier"),
+    ({"epochs": 0}, "entre 1 et 1000"),
+    ({"epochs": 1001}, "entre 1 et 1000"),
+    ({"early_stopping": {"patience": -1}}, "positive ou nulle"),
+    ({"validation_fraction": 1.0}, "strictement entre 0 et 1"),
+    ({"validation_fraction": 0}, "strictement entre 0 et 1"),
+    ({"validation": "train"}, "« split » ou « test »"),
+    ({"jit_compile": "oui"}, "true ou false"),
+    ({"early_stopping": {"monitor": "loss"}}, "val_loss"),
+    ({"early_stopping": 3}, "section"),
+])
+def test_bad_values_raise_one_clear_french_message(raw, expected_in_message):
+    with pytest.raises(PipelineError) as info:
+        params_from_dict(raw, source="params.yaml")
+    message = info.value.message()
+    assert expected_in_message in message
+    assert "Où : params.yaml" in message
+    assert "Correction :" in message
+
+
+def test_malformed_yaml_names_the_line(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("epochs: 20\nearly_stopping:\n  patience: [3\n", encoding="utf-8")
+    with pytest.raises(PipelineError) as info:
+        load_params(path)
+    assert "YAML" in info.value.what
+    assert "ligne" in info.value.where
+
+
+def test_missing_file_says_how_to_fix(tmp_path):
+    with pytest.raises(PipelineError) as info:
+        load_params(tmp_path / "absent.yaml")
+    assert "introuvable" in info.value.what
+
+
+def test_yaml_cannot_execute_python(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("epochs: !!python/object/apply:os.system ['echo pwned']\n", encoding="utf-8")
+    with pytest.raises(PipelineError):
+        load_params(path)
+
+
+def test_a_list_instead_of_a_mapping_is_rejected(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("- epochs\n- 20\n", encoding="utf-8")
+    with pytest.raises(PipelineError) as info:
+        load_params(path)
+    assert "clé: valeur" in info.value.what

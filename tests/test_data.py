@@ -1,0 +1,116 @@
+"""Dataset handling: offline mirror into the Keras cache, normalisation, stratified split, description."""
+import numpy as np
+import pytest
+
+from pipeline import data, idx
+from pipeline.errors import PipelineError
+from test_idx import idx_bytes, write_gz
+
+
+@pytest.fixture
+def synthetic_mirror(tmp_path, monkeypatch, tiny_images):
+    """A mirror folder holding four tiny IDX files, registered as the known dataset."""
+    import hashlib
+
+    images, labels = tiny_images
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    arrays = {"train_images": images, "train_labels": labels, "test_images": images[:20], "test_labels": labels[:20]}
+    for key, array in arrays.items():
+        raw = idx_bytes(array)
+        spec = idx.IdxFile(idx.FILES[key].name, hashlib.sha256(raw).hexdigest(), len(raw))
+        monkeypatch.setitem(idx.FILES, key, spec)
+        write_gz(mirror / f"{spec.name}.gz", raw)
+    monkeypatch.setenv("FASHION_MNIST_DIR", str(mirror))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setattr(data, "DEBIAN_DIR", tmp_path / "no-debian")
+    return mirror, arrays
+
+
+def test_mirror_files_are_verified_and_copied_into_the_keras_cache(synthetic_mirror):
+    mirror, arrays = synthetic_mirror
+    checksums = data.ensure_dataset()
+    cache = data.keras_cache_dir()
+    assert sorted(p.name for p in cache.glob("*.gz")) == sorted(p.name for p in mirror.glob("*.gz"))
+    assert checksums == {spec.name: spec.sha256 for spec in idx.FILES.values()}
+    (x_train, y_train), (x_test, _) = data.load_numpy()
+    np.testing.assert_array_equal(x_train, arrays["train_images"])
+    assert x_test.shape == (20, 28, 28)
+
+
+def test_a_corrupt_mirror_file_is_never_copied(synthetic_mirror):
+    mirror, _ = synthetic_mirror
+    target = mirror / f"{idx.FILES['train_labels'].name}.gz"
+    target.write_bytes(target.read_bytes()[:-10])
+    with pytest.raises(PipelineError) as info:
+        data.ensure_dataset()
+    assert "tronqué" in info.value.what
+    assert not (data.keras_cache_dir() / target.name).exists()
+    assert "apt-get install --reinstall dataset-fashion-mnist" in info.value.fix
+
+
+def test_a_cached_file_corrupted_later_is_detected(synthetic_mirror):
+    data.ensure_dataset()
+    cached = data.keras_cache_dir() / f"{idx.FILES['test_images'].name}.gz"
+    raw = bytearray(gzip_decompress(cached))
+    raw[100] ^= 1
+    write_gz(cached, bytes(raw))
+    with pytest.raises(PipelineError) as info:
+        data.ensure_dataset()
+    assert "SHA-256" in info.value.what
+
+
+def gzip_decompress(path):
+    import gzip
+    return gzip.decompress(path.read_bytes())
+
+
+def test_no_data_anywhere_and_no_network_gives_the_install_command(synthetic_mirror, monkeypatch):
+    mirror, _ = synthetic_mirror
+    for f in mirror.glob("*.gz"):
+        f.unlink()
+
+    def no_network(*args, **kwargs):
+        raise OSError("network unreachable")
+
+    import keras.utils
+    monkeypatch.setattr(keras.utils, "get_file", no_network)
+    with pytest.raises(PipelineError) as info:
+        data.ensure_dataset()
+    assert "introuvables" in info.value.what
+    assert "apt-get install dataset-fashion-mnist" in info.value.fix
+    assert "network unreachable" in info.value.detail
+
+
+def test_normalise_maps_0_255_to_float32_0_1(tiny_images):
+    images, _ = tiny_images
+    out = data.normalise(images)
+    assert out.dtype == np.float32
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    assert out.max() == pytest.approx(images.max() / 255)
+
+
+def test_stratified_split_keeps_class_proportions_and_is_seeded():
+    labels = np.repeat(np.arange(10), 100)
+    train, val = data.stratified_split(labels, 0.1, seed=3)
+    assert len(val) == 100 and len(train) == 900
+    assert set(np.bincount(labels[val])) == {10}
+    assert not set(train) & set(val)
+    again_train, again_val = data.stratified_split(labels, 0.1, seed=3)
+    np.testing.assert_array_equal(val, again_val)
+    other = data.stratified_split(labels, 0.1, seed=4)[1]
+    assert not np.array_equal(np.sort(val), np.sort(other))
+
+
+def test_describe_reports_shapes_dtype_range_and_counts(tiny_images):
+    images, labels = tiny_images
+    info = data.describe(images, labels, images[:20], labels[:20])
+    assert info["train_shape"] == [40, 28, 28]
+    assert info["dtype"] == "uint8"
+    assert info["class_counts"] == [4] * 10
+    assert info["pixel_max"] == 200
+
+
+def test_ten_french_class_names():
+    assert data.CLASS_NAMES[0] == "T-shirt/haut" and data.CLASS_NAMES[9] == "Bottine"
+    assert len(set(data.CLASS_NAMES)) == 10

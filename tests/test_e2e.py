@@ -1,0 +1,79 @@
+"""End to end on the real Fashion-MNIST: one build (few epochs) in a temporary folder, then its outputs."""
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from pipeline import fr
+from pipeline.report import PAGES
+
+pytestmark = pytest.mark.slow
+
+
+def metrics_of(root):
+    run_dirs = [p for p in (root / "artifacts" / "runs").iterdir() if not p.name.startswith(".")]
+    assert len(run_dirs) == 1
+    return json.loads((run_dirs[0] / "metrics.json").read_text(encoding="utf-8"))
+
+
+def test_pages_figures_readme_and_site_exist(built_project):
+    for _, out, _ in PAGES:
+        assert (built_project / "docs" / out).stat().st_size > 500, out
+        assert (built_project / "site" / out.replace(".md", ".html")).exists(), out
+    readme = (built_project / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith("<!-- Fichier généré")
+    assert "make report" in readme and "make test" in readme
+
+
+def test_every_figure_a_page_names_exists(built_project):
+    for _, out, _ in PAGES:
+        text = (built_project / "docs" / out).read_text(encoding="utf-8")
+        for name in re.findall(r"\(figures/([\w-]+\.png)", text):
+            assert (built_project / "docs" / "figures" / name).stat().st_size > 1000, f"{out}: {name}"
+
+
+def test_numbers_on_the_pages_equal_those_in_the_metrics_file(built_project):
+    metrics = metrics_of(built_project)
+    docs = built_project / "docs"
+    accuracy = fr.percent(metrics["test"]["accuracy"])
+    assert accuracy in (docs / "index.md").read_text(encoding="utf-8")
+    assert accuracy in (docs / "evaluation.md").read_text(encoding="utf-8")
+    assert fr.decimal(metrics["test"]["loss"], 3) in (docs / "evaluation.md").read_text(encoding="utf-8")
+    assert accuracy in (built_project / "README.md").read_text(encoding="utf-8")
+    model_page = (docs / "modele.md").read_text(encoding="utf-8")
+    assert fr.integer(metrics["total_params"]) == "101\u00a0770"
+    for layer in metrics["layers"]:
+        assert fr.integer(layer["params"]) in model_page
+    performance = (docs / "performances.md").read_text(encoding="utf-8")
+    for epoch, loss in enumerate(metrics["history"]["val_loss"], start=1):
+        assert f"| {epoch}" in performance and fr.decimal(loss, 4) in performance
+    assert f"meilleure époque ({metrics['best_epoch']})" in performance
+
+
+def test_the_run_used_the_honest_protocol_on_real_data(built_project):
+    metrics = metrics_of(built_project)
+    assert metrics["sizes"] == {"fit": 54000, "validation": 6000, "test": 10000}
+    assert metrics["epochs_run"] <= 3
+    assert metrics["test"]["accuracy"] > 0.8  # three epochs already beat 80 %
+
+
+def test_second_build_reuses_everything_and_changes_no_file(built_project):
+    from conftest import run_report
+
+    before = {p: p.read_bytes() for p in (built_project / "docs").rglob("*") if p.is_file()}
+    result = run_report(built_project, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("réutilisé") == 5  # data, training, figures, pages, site
+    after = {p: p.read_bytes() for p in (built_project / "docs").rglob("*") if p.is_file()}
+    assert before == after
+
+
+def test_rendering_never_imports_tensorflow(built_project):
+    code = ("import sys; from pipeline.cli import main; main(['report', '--root', sys.argv[1]]); "
+            "print('TF' if 'tensorflow' in sys.modules else 'NO-TF')")
+    result = subprocess.run([sys.executable, "-c", code, str(built_project)], cwd=built_project,
+                            capture_output=True, text=True, env={"PYTHONPATH": str(built_project), "PATH": "/usr/bin"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("NO-TF")

@@ -1,0 +1,51 @@
+"""French number formatting and typography."""
+import pytest
+
+from pipeline import fr
+
+NB = "\u00a0"
+
+
+@pytest.mark.parametrize("value, expected", [(60000, f"60{NB}000"), (101770, f"101{NB}770"), (7, "7"),
+                                             (1234567, f"1{NB}234{NB}567")])
+def test_integers_group_thousands_with_non_breaking_spaces(value, expected):
+    assert fr.integer(value) == expected
+
+
+def test_decimal_comma_and_percent():
+    assert fr.decimal(0.88531, 3) == "0,885"
+    assert fr.percent(0.885) == f"88,5{NB}%"
+    assert fr.percent(0.8833, 2) == f"88,33{NB}%"
+    assert fr.decimal(-0.5, 1) == "−0,5"
+
+
+def test_durations_read_naturally():
+    assert fr.seconds(0.93) == f"0,9{NB}s"
+    assert fr.seconds(31.4) == f"31{NB}s"
+    assert fr.seconds(125) == f"2{NB}min{NB}05{NB}s"
+
+
+def test_plural_follows_french_rule():
+    assert fr.plural(1, "époque") == f"1{NB}époque"
+    assert fr.plural(13, "époque") == f"13{NB}époques"
+
+
+def test_typography_puts_non_breaking_spaces_before_high_punctuation():
+    text = fr.typography("Précision : 88 % ! Pourquoi? Oui ; non")
+    assert text == f"Précision{NB}: 88{NB}%{NB}! Pourquoi{NB}? Oui{NB}; non"
+
+
+def test_typography_leaves_code_links_and_html_alone():
+    source = "\n".join([
+        "Voir [le lien](https://example.org/a?b=1) et `x = a ? b : c`.",
+        "```python",
+        "model.fit(x, y) ; print('ok !')",
+        "```",
+        '<div class="formule"><mo>&#x0003D;</mo></div>',
+    ])
+    assert fr.typography(source) == source
+
+
+def test_typography_keeps_markdown_images_and_handles_marks_after_code():
+    assert fr.typography("![Une image](figures/a.png)") == "![Une image](figures/a.png)"
+    assert fr.typography("Appelez `fit` : il entraîne.") == f"Appelez `fit`{NB}: il entraîne."
