@@ -1,8 +1,6 @@
 """Turn the run's artifacts into ready-to-print French values and facts for the templates (no TensorFlow)."""
 from __future__ import annotations
 
-import statistics
-
 from pipeline import fr
 from pipeline.data import CLASS_NAMES
 
@@ -20,12 +18,12 @@ REFERENCES = [
 ]
 
 
-def build_context(data_info: dict, metrics: dict, figure_facts: dict, timings: dict, run_info: dict) -> dict:
+def build_context(data_info: dict, metrics: dict, figure_facts: dict, run_info: dict) -> dict:
     """Everything the templates print, formatted in French, plus boolean facts to choose explanations."""
     names = CLASS_NAMES
     return {
         "names": names,
-        "run": _run(metrics, run_info, timings),
+        "run": _run(metrics, run_info),
         "data": _data(data_info, names),
         "model": _model(metrics),
         "training": _training(metrics),
@@ -39,9 +37,8 @@ def build_context(data_info: dict, metrics: dict, figure_facts: dict, timings: d
     }
 
 
-def _run(metrics: dict, run_info: dict, timings: dict) -> dict:
+def _run(metrics: dict, run_info: dict) -> dict:
     p = metrics["params"]
-    per_epoch = timings.get("epoch_seconds") or [0.0]
     return {
         "key": run_info["key"],
         "params": p,
@@ -49,8 +46,6 @@ def _run(metrics: dict, run_info: dict, timings: dict) -> dict:
         "validation_split": p["validation"] == "split",
         "validation_percent": fr.percent(p["validation_fraction"], 0),
         "sizes": {k: fr.integer(v) for k, v in metrics["sizes"].items()},
-        "epoch_seconds": fr.seconds(statistics.median(per_epoch)),
-        "training_seconds": fr.seconds(sum(per_epoch)),
     }
 
 

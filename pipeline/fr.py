@@ -42,6 +42,19 @@ def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     return f"{integer(count)}{NBSP}{word}"
 
 
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+          "octobre", "novembre", "décembre")
+
+
+def date_time(iso: str) -> str:
+    """'2026-11-26T05:45:12+0000' -> '26 novembre 2026 à 05 h 45' (unparseable text is returned as is)."""
+    match = re.match(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})", iso or "")
+    if not match:
+        return iso
+    year, month, day, hour, minute = match.groups()
+    return f"{int(day)}{NBSP}{MONTHS[int(month) - 1]}{NBSP}{year} à {hour}{NBSP}h{NBSP}{minute}"
+
+
 _FENCE = re.compile(r"^(```|~~~)")
 _INLINE_CODE = re.compile(r"(`+)(.+?)\1")
 # A plain space (or none after a word/number) before a high punctuation mark becomes non-breaking.

@@ -18,7 +18,10 @@ PAGES = [
     ("entrainement.md.jinja", "entrainement.md", "Étape 3 — Compilation et entraînement"),
     ("performances.md.jinja", "performances.md", "Étape 4 — Performances"),
     ("evaluation.md.jinja", "evaluation.md", "Étape 5 — Évaluation"),
+    ("demo.md.jinja", "demo.md", "Démo"),
     ("README.md.jinja", "rapport.md", "Rapport"),
+    ("variabilite.md.jinja", "variabilite.md", "Variabilité"),
+    ("reproductibilite.md.jinja", "reproductibilite.md", "Reproductibilité"),
 ]
 README_TEMPLATE = "README.md.jinja"
 _MARKER = re.compile(r"#\s*--8<--\s*\[(start|end):([\w-]+)\]")

@@ -74,8 +74,20 @@ def make_figure_facts() -> dict:
 
 def make_context(**metric_overrides):
     from pipeline.context import build_context
+    from pipeline.run_context import build_run_context
 
     data_info = make_data_info(metric_overrides.pop("counts", None))
     metrics = make_metrics(**metric_overrides)
-    return build_context(data_info, metrics, make_figure_facts(), {"epoch_seconds": [0.5, 0.6, 0.4]},
-                         {"key": "abc123"})
+    context = build_context(data_info, metrics, make_figure_facts(), {"key": "abc123"})
+    context.update(build_run_context({"epoch_seconds": [0.5, 0.6, 0.4]}, make_manifest(),
+                                     variability=None, bench=None))
+    return context
+
+
+def make_manifest() -> dict:
+    return {"date": "2026-11-26T06:00:00+0000", "trained": "2026-11-26T05:59:00+0000", "training_seconds": 12.5,
+            "git": {"commit": "0123456789abcdef", "dirty": True},
+            "versions": {"python": "3.11.7", "tensorflow": "2.21.0", "keras": "3.15.1", "numpy": "2.4.6"},
+            "machine": {"cpu": "Test CPU", "cores": 2, "system": "Linux", "python": "3.11.7"},
+            "dataset_sha256": {"train-images-idx3-ubyte": "c59f"}, "params": make_metrics()["params"],
+            "stages": [{"stage": "entraînement", "recomputed": True, "seconds": 12.5, "summary": "8 époques"}]}

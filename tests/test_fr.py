@@ -49,3 +49,8 @@ def test_typography_leaves_code_links_and_html_alone():
 def test_typography_keeps_markdown_images_and_handles_marks_after_code():
     assert fr.typography("![Une image](figures/a.png)") == "![Une image](figures/a.png)"
     assert fr.typography("Appelez `fit` : il entraîne.") == f"Appelez `fit`{NB}: il entraîne."
+
+
+def test_dates_are_written_in_french():
+    assert fr.date_time("2026-11-26T05:45:12+0000") == f"26{NB}novembre{NB}2026 à 05{NB}h{NB}45"
+    assert fr.date_time("") == ""

@@ -1,0 +1,67 @@
+"""French values for the Reproductibilité and Variabilité pages: provenance, timings, spread across seeds."""
+from __future__ import annotations
+
+import statistics
+
+from pipeline import fr
+
+def build_run_context(timings: dict, manifest: dict, variability: dict | None, bench: dict | None) -> dict:
+    per_epoch = timings.get("epoch_seconds") or [0.0]
+    return {
+        "repro": _provenance(manifest, per_epoch),
+        "variability": _variability(variability) if variability and variability.get("runs") else None,
+        "bench": _bench(bench) if bench else None,
+    }
+
+
+def _provenance(m: dict, per_epoch: list[float]) -> dict:
+    return {
+        "trained": fr.date_time(m["trained"]) or "inconnue",
+        "commit": m["git"]["commit"][:12], "dirty": m["git"]["dirty"],
+        "versions": m["versions"], "machine": m["machine"],
+        "cores": m["machine"]["cores"],
+        "dataset": m["dataset_sha256"],
+        "params": m["params"],
+        "epoch_seconds": fr.seconds(statistics.median(per_epoch)),
+        "epoch_seconds_first": fr.seconds(per_epoch[0]),
+        "training_seconds": fr.seconds(m["training_seconds"] or sum(per_epoch)),
+    }
+
+
+def _variability(v: dict) -> dict:
+    runs = v["runs"]
+    accuracies = [r["accuracy"] for r in runs]
+    stops = [r["epochs_run"] for r in runs]
+    spread = max(accuracies) - min(accuracies)
+    return {
+        "count": len(runs),
+        "rows": [{"seed": r["seed"], "accuracy": fr.percent(r["accuracy"], 2), "epochs_run": r["epochs_run"],
+                  "best_epoch": r["best_epoch"], "seconds": fr.seconds(r["training_seconds"])} for r in runs],
+        "mean": fr.percent(statistics.mean(accuracies), 2),
+        "std": _points(100 * statistics.stdev(accuracies)) if len(runs) > 1 else "n/d",
+        "min": fr.percent(min(accuracies), 2), "max": fr.percent(max(accuracies), 2),
+        "spread_points": _points(100 * spread),
+        "stop_mean": fr.decimal(statistics.mean(stops), 1),
+        "stop_std": fr.decimal(statistics.stdev(stops), 1) if len(runs) > 1 else "n/d",
+        "stop_min": min(stops), "stop_max": max(stops),
+        "training_seconds": fr.seconds(sum(r["training_seconds"] for r in runs)),
+        "per_run_seconds": fr.seconds(statistics.mean(r["training_seconds"] for r in runs)),
+        "wide": spread > 0.01,
+    }
+
+
+def _points(value: float) -> str:
+    """Percentage points, with the French plural from 2 on."""
+    return f"{fr.decimal(value, 2)}\u00a0point{'s' if value >= 2 else ''}"
+
+
+def _bench(b: dict) -> dict:
+    """Whatever `make bench` measured last, passed through with French numbers where they are plain."""
+    def fmt(value):
+        if isinstance(value, float):
+            return fr.decimal(value, 2)
+        if isinstance(value, int):
+            return fr.integer(value)
+        return value
+    return {"raw": b, "rows": [{"label": k, "value": fmt(v)} for k, v in b.get("summary", {}).items()],
+            "machine": b.get("machine", {}), "date": b.get("date", "")}
