@@ -10,7 +10,7 @@ import numpy as np
 
 from pipeline import idx
 from pipeline.errors import PipelineError
-from pipeline.io import atomic_write_text
+from pipeline.io import atomic_write_text, atomic_write_with
 
 # French names of the ten classes, in label order (0 = T-shirt/top ... 9 = Ankle boot).
 CLASS_NAMES = ("T-shirt/haut", "Pantalon", "Pull-over", "Robe", "Manteau",
@@ -42,6 +42,7 @@ def ensure_dataset(cache: Path | None = None) -> dict[str, str]:
     cache = cache or keras_cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
     stamp = _read_stamp(cache)
+    known = dict(stamp)
     for key, spec in idx.FILES.items():
         target = cache / f"{spec.name}.gz"
         if target.exists():
@@ -50,7 +51,8 @@ def ensure_dataset(cache: Path | None = None) -> dict[str, str]:
         else:
             _install_from_mirror(key, target)
         stamp[spec.name] = _signature(target)
-    atomic_write_text(cache / _STAMP, json.dumps(stamp, indent=1))
+    if stamp != known:  # a build with nothing new writes nothing
+        atomic_write_text(cache / _STAMP, json.dumps(stamp, indent=1))
     return {spec.name: spec.sha256 for spec in idx.FILES.values()}
 
 
@@ -60,9 +62,7 @@ def _install_from_mirror(key: str, target: Path) -> None:
         source = folder / name
         if source.exists():
             idx.read_verified(source, key, FIX_DATA)  # never copy a bad file into the cache
-            tmp = target.with_suffix(".part")
-            shutil.copyfile(source, tmp)
-            os.replace(tmp, target)
+            atomic_write_with(target, lambda tmp: shutil.copyfile(source, tmp))
             return
     _download_with_keras(key, target)
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from pipeline.errors import PipelineError
+from pipeline.io import write_error
 
 
 def recover_interrupted_swap(site: Path) -> None:
@@ -37,8 +38,19 @@ def build_site(root: Path, site: Path) -> None:
             fix="lisez le détail ci-dessous (lien cassé, page absente de la navigation…), corrigez, relancez.",
             detail="\n".join(details[-15:]),
         )
+    swap_into_place(tmp, site)
+
+
+def swap_into_place(new: Path, site: Path) -> None:
+    """Replace site/ by `new` with two renames; if either fails, the previous site/ is put back."""
     old = site.with_name(site.name + ".old")
-    if site.exists():
-        site.replace(old)
-    tmp.replace(site)
+    try:
+        if site.exists():
+            site.replace(old)
+        new.replace(site)
+    except OSError as exc:
+        if old.exists() and not site.exists():
+            old.replace(site)
+        shutil.rmtree(new, ignore_errors=True)
+        raise write_error(site, exc) from None
     shutil.rmtree(old, ignore_errors=True)

@@ -10,7 +10,7 @@ import numpy as np
 
 from pipeline import cache, data
 from pipeline.config import Params
-from pipeline.io import atomic_write_bytes, atomic_write_json, read_json
+from pipeline.io import atomic_write_bytes, atomic_write_json, read_json, write_error
 
 
 @dataclass(frozen=True)
@@ -83,12 +83,16 @@ def training_stage(params: Params, paths: Paths, checksums: dict, log: StageLog)
         print(f"▸ entraînement  au plus {params.epochs} époques (clé {key}) …", flush=True)
         from pipeline.training_run import run_training  # imports TensorFlow: only when training
 
-        tmp_dir = paths.runs / f".{key}.tmp"
+        tmp_dir = paths.runs / f".{key}.tmp"  # a killed run leaves only this, removed next time
         shutil.rmtree(tmp_dir, ignore_errors=True)
-        run_training(params, tmp_dir)
-        atomic_write_json(tmp_dir / "run.json", {"key": key, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                                                 "seconds": round(time.perf_counter() - start, 2)})
-        tmp_dir.replace(run_dir)  # one rename: the run appears whole or not at all
+        try:
+            run_training(params, tmp_dir)
+            atomic_write_json(tmp_dir / "run.json", {"key": key, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                                                     "seconds": round(time.perf_counter() - start, 2)})
+            tmp_dir.replace(run_dir)  # one rename: the run appears whole or not at all
+        except OSError as exc:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+            raise write_error(run_dir, exc) from None
     metrics = read_json(run_dir / "metrics.json")
     log.add("entraînement", recomputed, time.perf_counter() - start,
             f"{metrics['epochs_run']} époques, meilleure {metrics['best_epoch']}, "

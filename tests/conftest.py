@@ -37,14 +37,25 @@ def run_report(root: Path, params: Path | None = None, env: dict | None = None, 
     return subprocess.run(command, cwd=root, capture_output=True, text=True, env=full_env, timeout=timeout)
 
 
+def set_param(root: Path, old: str, new: str) -> None:
+    """Edit one line of a project's params.yaml, as a teacher would."""
+    params = root / "params.yaml"
+    text = params.read_text(encoding="utf-8")
+    assert old in text, old
+    params.write_text(text.replace(old, new), encoding="utf-8")
+
+
 @pytest.fixture(scope="session")
-def built_project(tmp_path_factory) -> Path:
+def keras_home(tmp_path_factory) -> Path:
+    """An empty Keras cache: the first build fills it from the local mirror (Debian's package)."""
+    return tmp_path_factory.mktemp("keras")
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory, keras_home) -> Path:
     """One real build (real Fashion-MNIST, few epochs) shared by the end-to-end and browser tests."""
     root = copy_project(tmp_path_factory.mktemp("projet"))
-    params = root / "params.yaml"
-    params.write_text(params.read_text(encoding="utf-8").replace("epochs: 20", f"epochs: {E2E_EPOCHS}"),
-                      encoding="utf-8")
-    keras_home = tmp_path_factory.mktemp("keras")  # exercises the copy from the local mirror
+    set_param(root, "epochs: 20", f"epochs: {E2E_EPOCHS}")
     result = run_report(root, env={"KERAS_HOME": str(keras_home)})
     assert result.returncode == 0, result.stdout + result.stderr
     return root

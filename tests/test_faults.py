@@ -1,0 +1,189 @@
+"""Faults during a build: a clear message, a non-zero exit, and the previous README, site and runs intact."""
+import errno
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import run_report, set_param
+from pipeline import cli
+
+pytestmark = pytest.mark.slow
+
+
+def snapshot(root):
+    """Bytes of everything a reader or a later build relies on: README, site, finished runs, pages."""
+    files = [root / "README.md", *sorted((root / "site").rglob("*")), *sorted((root / "docs").rglob("*")),
+             *sorted(p for p in (root / "artifacts" / "runs").rglob("*") if ".tmp" not in str(p))]
+    return {str(p.relative_to(root)): p.read_bytes() for p in files if p.is_file()}
+
+
+@pytest.fixture
+def project(built_project, tmp_path, keras_home, monkeypatch):
+    """A copy of a finished build, so each fault starts from a good README and site."""
+    root = tmp_path / "projet"
+    shutil.copytree(built_project, root, symlinks=True)
+    monkeypatch.setenv("KERAS_HOME", str(keras_home))
+    return root
+
+
+def touch_template(root):
+    """Change a template so that pages and site must be rebuilt."""
+    path = root / "templates" / "index.md.jinja"
+    path.write_text(path.read_text(encoding="utf-8") + "\nUne phrase ajoutée par l'enseignant.\n", encoding="utf-8")
+
+
+def build(root, capsys):
+    code = cli.main(["report", "--root", str(root)])
+    return code, capsys.readouterr()
+
+
+def test_disk_full_while_writing_pages(project, monkeypatch, capsys):
+    touch_template(project)
+    before = snapshot(project)
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("pipeline.io.os.fsync", full)
+    code, out = build(project, capsys)
+    assert code == 2
+    assert "disque plein" in out.err and "docs" in out.err and "libérez de la place" in out.err
+    assert snapshot(project) == before
+
+
+def test_docs_folder_not_writable(project, monkeypatch, capsys):
+    touch_template(project)
+    before = snapshot(project)
+    real_mkstemp = __import__("tempfile").mkstemp
+
+    def refuse_docs(*args, dir=None, **kwargs):
+        if "docs" in str(dir):
+            raise PermissionError(errno.EACCES, "Permission denied", str(dir))
+        return real_mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr("pipeline.io.tempfile.mkstemp", refuse_docs)
+    code, out = build(project, capsys)
+    assert code == 2 and "écriture refusée" in out.err and "chmod u+w" in out.err
+    assert snapshot(project) == before
+
+
+def test_site_folder_cannot_be_replaced(project, monkeypatch, capsys):
+    touch_template(project)
+    readme, site = (project / "README.md").read_bytes(), snapshot(project / "site" / "..")
+    real_replace = pathlib.Path.replace
+
+    def refuse_site(self, target):
+        if self.name == "site":  # moving the published site away is refused
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_replace(self, target)
+
+    monkeypatch.setattr(pathlib.Path, "replace", refuse_site)
+    code, out = build(project, capsys)
+    assert code == 2 and "écriture refusée" in out.err
+    assert (project / "README.md").read_bytes() == readme
+    assert {k: v for k, v in snapshot(project).items() if k.startswith("site")} == \
+           {k: v for k, v in site.items() if k.startswith("site")}
+    assert not (project / "site.tmp").exists() and not (project / "site.old").exists()
+
+
+def test_interrupted_while_drawing_figures_then_rerun(project, monkeypatch, capsys):
+    (project / "artifacts" / "figures.json").unlink()  # figures must be redrawn
+    before = snapshot(project)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("pipeline.figure_set.draw_all", interrupted)
+    code, out = build(project, capsys)
+    assert code == 130 and "intacts" in out.err
+    assert snapshot(project) == before
+    monkeypatch.undo()
+    monkeypatch.setenv("KERAS_HOME", os.environ.get("KERAS_HOME", ""))
+    code, out = build(project, capsys)
+    assert code == 0, out.err
+
+
+def test_interrupted_between_the_two_site_renames_then_rerun(project, monkeypatch, capsys):
+    touch_template(project)
+    readme = (project / "README.md").read_bytes()
+    real_replace = pathlib.Path.replace
+
+    def killed_after_first_rename(self, target):
+        real_replace(self, target)
+        if pathlib.Path(target).name == "site.old":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(pathlib.Path, "replace", killed_after_first_rename)
+    assert build(project, capsys)[0] == 130
+    assert (project / "README.md").read_bytes() == readme
+    assert (project / "site.old" / "index.html").exists()  # the previous site, whole, under its old name
+    monkeypatch.setattr(pathlib.Path, "replace", real_replace)
+    code, out = build(project, capsys)
+    assert code == 0, out.err
+    assert "Une phrase ajoutée par l'enseignant" in (project / "site" / "index.html").read_text(encoding="utf-8")
+    assert not (project / "site.old").exists()
+
+
+def test_corrupt_data_stops_the_build_and_keeps_the_site(project, tmp_path, monkeypatch, capsys):
+    cache = tmp_path / "keras"
+    shutil.copytree(os.environ["KERAS_HOME"], cache)
+    monkeypatch.setenv("KERAS_HOME", str(cache))
+    labels = cache / "datasets" / "fashion-mnist" / "t10k-labels-idx1-ubyte.gz"
+    labels.write_bytes(labels.read_bytes()[:-100])
+    before = snapshot(project)
+    code, out = build(project, capsys)
+    assert code == 2 and "tronqué" in out.err and "t10k-labels-idx1-ubyte.gz" in out.err
+    assert "apt-get install --reinstall dataset-fashion-mnist" in out.err
+    assert snapshot(project) == before
+
+
+def start_report(root, env):
+    command = [sys.executable, "-m", "pipeline", "report", "--root", str(root)]
+    return subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=dict(os.environ, PYTHONPATH=str(root), TF_CPP_MIN_LOG_LEVEL="3", **env))
+
+
+def wait_for_line(process, fragment, timeout=120):
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        seen.append(line)
+        if fragment in line:
+            return "".join(seen)
+    raise AssertionError(f"never printed {fragment!r}: {''.join(seen)}")
+
+
+def test_killed_during_training_then_rerun(project):
+    set_param(project, "epochs: 3", "epochs: 2")  # a new run to train
+    before = snapshot(project)
+    process = start_report(project, {"KERAS_HOME": os.environ["KERAS_HOME"]})
+    wait_for_line(process, "au plus 2 époques")
+    time.sleep(3)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert snapshot(project) == before
+    result = run_report(project, env={"KERAS_HOME": os.environ["KERAS_HOME"]})
+    assert result.returncode == 0, result.stderr
+    assert not list((project / "artifacts" / "runs").glob(".*.tmp"))
+    assert (project / "README.md").read_bytes() != before["README.md"]
+
+
+def test_two_builds_at_once_do_not_mix(project):
+    set_param(project, "epochs: 3", "epochs: 2")
+    env = {"KERAS_HOME": os.environ["KERAS_HOME"]}
+    first = start_report(project, env)
+    head = wait_for_line(first, "au plus 2 époques")
+    second = start_report(project, env)
+    out_second, _ = second.communicate(timeout=300)
+    out_first = head + first.communicate(timeout=300)[0]
+    assert first.returncode == 0 and second.returncode == 0, out_first + out_second
+    assert "Une autre construction est en cours" in out_second
+    assert "réutilisé" in out_second.split("entraînement", 1)[1].splitlines()[0]  # trained once, reused once
+    assert (project / "site" / "index.html").exists() and not (project / "site.tmp").exists()
