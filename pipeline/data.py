@@ -23,7 +23,7 @@ _STAMP = ".verified.json"  # sizes and mtimes of files already checked, to skip 
 
 def keras_cache_dir() -> Path:
     """Where tf.keras.datasets.fashion_mnist.load_data() looks before downloading."""
-    home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+    home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")  # empty means unset, as in Keras
     return home / "datasets" / "fashion-mnist"
 
 
