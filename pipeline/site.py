@@ -25,9 +25,10 @@ def build_site(root: Path, site: Path) -> None:
     recover_interrupted_swap(site)
     tmp = site.with_name(site.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict",
                "--config-file", str(root / "mkdocs.yml"), "--site-dir", str(tmp)]
-    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    # Material's banner about MkDocs 2.0 is advice for site authors, not a problem of this site.
+    env = dict(os.environ, PYTHONWARNINGS="ignore", NO_MKDOCS_2_WARNING="1")
     result = subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         shutil.rmtree(tmp, ignore_errors=True)

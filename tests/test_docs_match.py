@@ -13,8 +13,23 @@ def nav_entries() -> list[tuple[str, str]]:
     return re.findall(r"^\s+- (.+?): (\S+\.md)\s*$", nav, flags=re.M)
 
 
+STATIC_PAGES = [("Pour les mainteneurs", "mainteneurs.md")]  # committed, not generated
+
+
 def test_nav_lists_exactly_the_rendered_pages_in_order():
-    assert nav_entries() == [(title, out) for _, out, title in PAGES]
+    assert nav_entries() == [(title, out) for _, out, title in PAGES] + STATIC_PAGES
+
+
+def test_every_message_in_the_maintainers_table_exists_in_the_code_and_has_its_test():
+    table = (ROOT / "docs" / "mainteneurs.md").read_text(encoding="utf-8")
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "pipeline").glob("*.py"))
+    rows = re.findall(r"^\| [^|]+ \| (.+?) \| (.+?) \|$", table, flags=re.M)[1:]
+    assert len(rows) >= 20
+    for message_cell, tests_cell in rows:
+        for fragment in re.findall(r"`([^`]+)`", message_cell):
+            assert fragment in source, f"message not in the code: {fragment}"
+        for test_file in re.findall(r"`(test_\w+\.py)", tests_cell):
+            assert (ROOT / "tests" / test_file).exists(), test_file
 
 
 def test_every_page_template_exists():

@@ -188,3 +188,18 @@ def test_two_builds_at_once_do_not_mix(project):
     assert "Une autre construction est en cours" in out_second
     assert "réutilisé" in out_second.split("entraînement", 1)[1].splitlines()[0]  # trained once, reused once
     assert (project / "site" / "index.html").exists() and not (project / "site.tmp").exists()
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="util-linux unshare absent")
+def test_a_whole_build_needs_no_network(project):
+    """Data from the local cache, fonts and scripts from the packages: nothing is downloaded."""
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("no permission to create a network namespace here")
+    touch_template(project)
+    (project / "artifacts" / "figures.json").unlink()
+    command = ["unshare", "-n", sys.executable, "-m", "pipeline", "report", "--root", str(project)]
+    result = subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=300,
+                            env=dict(os.environ, PYTHONPATH=str(project)))
+    assert result.returncode == 0, result.stderr
+    assert "Une phrase ajoutée" in (project / "site" / "index.html").read_text(encoding="utf-8")
