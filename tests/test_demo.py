@@ -1,0 +1,195 @@
+"""The Démo page's export: small synthetic network and images, no TensorFlow, no real data."""
+import base64
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline import demo, report
+from pipeline.config import Params
+from pipeline.data import CLASS_NAMES
+from pipeline.errors import PipelineError
+from pipeline.stages import Paths, StageLog
+
+ROOT = Path(__file__).resolve().parents[1]
+NB = "\u00a0"
+
+
+def make_weights(hidden: int = 16, seed: int = 0) -> dict:
+    rng = np.random.default_rng(seed)
+    return {"W1": (rng.normal(size=(784, hidden)) * 0.05).astype("float32"),
+            "b1": (rng.normal(size=hidden) * 0.1).astype("float32"),
+            "W2": (rng.normal(size=(hidden, 10)) * 0.3).astype("float32"),
+            "b2": (rng.normal(size=10) * 0.1).astype("float32")}
+
+
+def make_images(per_class: int = 20, seed: int = 1):
+    """Noisy uint8 images with a class-specific bright band, `per_class` of each class, shuffled."""
+    rng = np.random.default_rng(seed)
+    labels = rng.permutation(np.repeat(np.arange(10, dtype=np.uint8), per_class))
+    images = rng.integers(0, 60, size=(len(labels), 28, 28)).astype(np.uint8)
+    for image, label in zip(images, labels):
+        image[label * 2: label * 2 + 6, :] = 220
+    return images, labels
+
+
+def keras_like(weights: dict, images: np.ndarray) -> np.ndarray:
+    """The probabilities Keras would give: float32 arithmetic, written independently of pipeline.demo."""
+    x = images.reshape(len(images), 784).astype("float32") / np.float32(255)
+    h = np.maximum(x @ weights["W1"] + weights["b1"], 0)
+    z = h @ weights["W2"] + weights["b2"]
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return (e / e.sum(axis=1, keepdims=True)).astype("float32")
+
+
+@pytest.fixture
+def exported(tmp_path):
+    weights, (images, labels) = make_weights(), make_images()
+    facts = demo.export(tmp_path, weights, images, labels, keras_like(weights, images), seed=7)
+    return tmp_path, weights, images, labels, facts
+
+
+def test_selection_is_stratified_seeded_and_grouped_by_class():
+    _, labels = make_images(per_class=20)
+    chosen = demo.select_images(labels, per_class=10, seed=3)
+    assert len(chosen) == 100 and len(set(chosen.tolist())) == 100
+    assert labels[chosen].tolist() == [k for k in range(10) for _ in range(10)]
+    assert np.array_equal(chosen, demo.select_images(labels, 10, seed=3))
+    assert not np.array_equal(chosen, demo.select_images(labels, 10, seed=4))
+
+
+def test_files_hold_float32_little_endian_weights_and_the_chosen_images(exported):
+    folder, weights, images, labels, facts = exported
+    assert sorted(p.name for p in folder.iterdir()) == ["images.js", "poids.js"]
+    net = demo.read_data_script(folder / "poids.js")
+    for name, array in weights.items():
+        assert net[name]["dtype"] == "float32" and net[name]["shape"] == list(array.shape)
+        assert base64.b64decode(net[name]["base64"]) == array.astype("<f4").tobytes()
+    sample = demo.read_data_script(folder / "images.js")
+    chosen = demo.select_images(labels, demo.PER_CLASS, seed=7)
+    assert sample["indices"] == chosen.tolist() and sample["labels"] == labels[chosen].tolist()
+    assert sample["classes"] == list(CLASS_NAMES)
+    assert np.array_equal(demo.decode_array(sample["images"]), images[chosen])
+    assert demo.decode_array(sample["images"]).dtype == np.uint8
+    assert np.array_equal(demo.decode_array(sample["keras"]), keras_like(weights, images)[chosen])
+    assert facts["count"] == 100 and facts["sizes"] == {n: (folder / n).stat().st_size for n in facts["sizes"]}
+
+
+def test_files_are_scripts_setting_one_global_each(exported):
+    folder = exported[0]
+    for name, global_name in [("poids.js", "DEMO_POIDS"), ("images.js", "DEMO_IMAGES")]:
+        lines = (folder / name).read_text(encoding="utf-8").split("\n")
+        assert lines[0].startswith("// ") and lines[1].startswith(f"window.{global_name} = {{")
+        assert lines[1].endswith("};") and lines[2:] == [""]
+
+
+def test_numpy_forward_on_exported_data_reproduces_the_given_probabilities(exported):
+    folder, weights, images, labels, facts = exported
+    net = {k: demo.decode_array(v) for k, v in demo.read_data_script(folder / "poids.js").items()}
+    sample = demo.read_data_script(folder / "images.js")
+    given = demo.decode_array(sample["keras"])
+    hidden, ours = demo.forward(net, demo.decode_array(sample["images"]))
+    assert hidden.shape == (100, 16) and ours.shape == (100, 10)
+    assert np.abs(ours - given).max() < 1e-6
+    assert np.array_equal(ours.argmax(axis=1), given.argmax(axis=1))
+    assert facts["max_difference"] < 1e-6 and facts["same_class"] == 100
+
+
+def test_export_refuses_probabilities_the_weights_do_not_give(tmp_path):
+    weights, (images, labels) = make_weights(), make_images()
+    wrong = keras_like(make_weights(seed=5), images)  # another network's predictions
+    with pytest.raises(PipelineError, match="ne redonnent pas"):
+        demo.export(tmp_path, weights, images, labels, wrong, seed=7)
+    assert not list(tmp_path.iterdir())  # nothing published
+
+
+def test_unchanged_export_rewrites_nothing_and_another_sample_rewrites_only_the_images(exported):
+    folder, weights, images, labels, facts = exported
+    assert facts["changed"] == 2
+    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    again = demo.export(folder, weights, images, labels, keras_like(weights, images), seed=7)
+    assert again["changed"] == 0 and {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
+    other = demo.export(folder, weights, images, labels, keras_like(weights, images), seed=8)
+    assert other["changed"] == 1
+    assert (folder / "poids.js").stat().st_mtime_ns == before["poids.js"]
+    assert (folder / "images.js").stat().st_mtime_ns != before["images.js"]
+
+
+def test_a_network_of_the_real_size_fits_the_pages_one_megabyte_budget():
+    weights, (images, labels) = make_weights(hidden=128), make_images()
+    files, facts = demo.build_files(weights, images, labels, keras_like(weights, images), seed=0)
+    assert facts["params"] == 101_770 and facts["raw_weights_bytes"] == 407_080
+    assert len(files["poids.js"]) < 407_080 * 4 / 3 + 2_000  # base64 overhead only
+    assets = sum((ROOT / "docs" / name).stat().st_size for name in demo.ASSETS)
+    assert sum(facts["sizes"].values()) + assets < demo.MAX_TOTAL_BYTES
+    page = demo.page_facts(facts, assets)
+    assert page["raw_weights_kb"] == f"407{NB}ko" and page["multiplications"] == f"101{NB}632"
+
+
+def test_french_formatting_of_sizes_and_tiny_differences():
+    assert demo.kilobytes(543_127) == f"543{NB}ko"
+    assert demo.scientific(4.6e-7) == f"4,6{NB}×{NB}10⁻⁷"
+    assert demo.scientific(0.0) == "0"
+
+
+def test_stage_exports_once_logs_one_line_and_is_then_reused(tmp_path, monkeypatch):
+    weights, (images, labels) = make_weights(), make_images()
+    run_dir = tmp_path / "artifacts" / "runs" / "abc"
+    run_dir.mkdir(parents=True)
+    np.savez(run_dir / "weights.npz", **weights)
+    np.savez(run_dir / "predictions.npz", probabilities=keras_like(weights, images))
+    monkeypatch.setattr(demo, "load_test_set", lambda: (images, labels))
+    paths, log = Paths(tmp_path), StageLog()
+    facts = demo.demo_stage(Params(seed=7), paths, run_dir, log)
+    assert (tmp_path / "docs" / "demo" / "data" / "poids.js").exists()
+    assert [r["stage"] for r in log.records] == ["démo"] and log.records[0]["recomputed"]
+    assert "100 images" in log.records[0]["summary"]
+    assert facts["count_fr"] == "100" and facts["total_kb"].endswith(f"{NB}ko")
+    monkeypatch.setattr(demo, "load_test_set", lambda: pytest.fail("reused stage must not reload data"))
+    demo.demo_stage(Params(seed=7), paths, run_dir, log)
+    assert log.records[1]["recomputed"] is False
+    (tmp_path / "docs" / "demo" / "data" / "images.js").unlink()  # a missing file forces a new export
+    monkeypatch.setattr(demo, "load_test_set", lambda: (images, labels))
+    demo.demo_stage(Params(seed=7), paths, run_dir, log)
+    assert log.records[2]["recomputed"] and (tmp_path / "docs" / "demo" / "data" / "images.js").exists()
+
+
+def test_demo_module_never_imports_tensorflow():
+    code = "import sys, pipeline.demo; sys.exit('tensorflow' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def page_text():
+    weights, (images, labels) = make_weights(hidden=128), make_images()
+    files, raw = demo.build_files(weights, images, labels, keras_like(weights, images), seed=0)
+    env = report.make_environment(ROOT / "templates", ROOT, "site")
+    context = {"demo": demo.page_facts(raw, 20_000), "data": {"height": 28, "width": 28},
+               "run": {"key": "abc123", "seed": 0}}
+    return report.render_template(env, "demo.md.jinja", context)
+
+
+def test_page_loads_only_relative_local_scripts_in_order(page_text):
+    scripts = re.findall(r'<script src="([^"]+)"', page_text)
+    assert scripts == ["demo/data/poids.js", "demo/data/images.js", "assets/demo.js"]
+    assert '<link rel="stylesheet" href="assets/demo.css">' in page_text
+    assert "http" not in " ".join(scripts)
+
+
+def test_page_shows_the_code_that_runs_and_the_facts_of_the_export(page_text):
+    assert "function forward(net, pixels)" in page_text and "Math.max(0, v)" in page_text
+    assert "--8<--" not in page_text
+    assert f"101{NB}770 nombres" in page_text and f"soit 407{NB}ko" in page_text
+    assert "100 images de test" in page_text and "(10 par classe)" in page_text
+    for element in ["demo-grille", "demo-barres", "demo-galerie", "demo-couche-2", "demo-verification",
+                    "demo-fichier"]:
+        assert f'id="{element}"' in page_text
+
+
+def test_page_prose_has_non_breaking_spaces_before_high_punctuation(page_text):
+    text = re.sub(r"```.*?```", "", page_text, flags=re.S)
+    text = re.sub(r"`[^`]*`|<[^>]+>|\]\([^)]*\)", "", text)
+    assert not re.findall(r"\w [:;!?%]", text)
