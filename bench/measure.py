@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# What a build needs from the repository (as tests/conftest.py copies it); everything else is generated.
-PROJECT_FILES = ["pipeline", "templates", "docs/assets", "mkdocs.yml", "params.yaml", "overrides"]
+# Fallback when git is unavailable: what tests/conftest.py copies for a build.
+PROJECT_FILES = ["pipeline", "templates", "docs/assets", "docs/mainteneurs.md", "mkdocs.yml", "params.yaml"]
 
 
 class CandidateFailed(RuntimeError):
@@ -69,13 +69,27 @@ def run_script(label: str, module: str, args: list[str]) -> dict:
             "test_accuracy": summary["test_accuracy"], "summary": summary}
 
 
+def source_files() -> list[str]:
+    """The working tree as a fresh clone would have it: tracked and new files, nothing gitignored.
+
+    Asking git (rather than keeping a list) follows the project as others add sources, and
+    leaves out every generated output (artifacts/, site/, docs/*.md, docs/figures/).
+    """
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                                cwd=ROOT, capture_output=True, check=True).stdout.decode("utf-8")
+    except (OSError, subprocess.CalledProcessError):
+        return PROJECT_FILES
+    return [name for name in listed.split("\0") if name and not name.startswith("bench/")]
+
+
 def copy_project(dest: Path) -> Path:
     """A fresh copy of the sources in `dest`, without any generated output (no artifacts/, no site/)."""
-    for name in PROJECT_FILES:
+    for name in source_files():
         src = ROOT / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "data"))
-        elif src.exists():
+        elif src.is_file():  # a tracked file deleted in the working tree is skipped
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest / name)
     return dest

@@ -96,8 +96,11 @@ def timing(args) -> dict:
     result = {"settings": {"runs": args.runs, "epochs": args.epochs, "batch_size": 32, "options": args.options},
               "candidates": rows, "runs": {k: [_slim(r) for r in v] for k, v in raw.items()}, "targets": targets}
     if not args.no_report:
-        result.update(report_timing(args, raw[SEED[0]]))
-        result["targets"] += result.pop("report_targets")
+        try:
+            result.update(report_timing(args, raw[SEED[0]]))
+            result["targets"] += result.pop("report_targets")
+        except CandidateFailed as exc:  # keep the training figures already measured
+            result["errors"] = [str(exc)]
     return result
 
 
@@ -192,7 +195,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     info["load_average_end"] = list(os.getloadavg())
     write(args.output or default, {"machine": info, **result})
-    return 0
+    for error in result.get("errors", []):
+        log(f"\nÉCHEC / FAILURE : {error}", file=sys.stderr)
+    return 1 if result.get("errors") else 0
 
 
 if __name__ == "__main__":
