@@ -132,8 +132,10 @@ def trouser_png(background: int, ink: int) -> bytes:
 def test_an_image_from_the_disk_becomes_28x28_light_on_black(page, site_url, exported, background, ink, inverted):
     _, net = exported
     open_demo(page, site_url + "demo.html")
-    page.set_input_files("#demo-fichier", files=[{"name": "pantalon.png", "mimeType": "image/png",
-                                                  "buffer": trouser_png(background, ink)}])
+    with page.expect_file_chooser() as chooser:  # the visible button opens the browser's file dialog
+        page.click(".demo-charger")
+    chooser.value.set_files(files=[{"name": "pantalon.png", "mimeType": "image/png",
+                                    "buffer": trouser_png(background, ink)}])
     page.wait_for_function("document.querySelector('#demo-source').textContent.startsWith('Image chargée')")
     source = page.inner_text("#demo-source")
     assert "60 × 90 px" in source.replace(NB, " ")
