@@ -1,48 +1,12 @@
 """Shared fixtures: a small synthetic dataset and one real end-to-end build in a temporary folder."""
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-# What a build needs from the repository; everything else is generated.
-PROJECT_FILES = ["pipeline", "templates", "docs/assets", "docs/mainteneurs.md", "mkdocs.yml", "params.yaml"]
-E2E_EPOCHS = 3  # enough for curves with a best epoch, fast enough for `make test`
-
-
-def copy_project(dest: Path) -> Path:
-    """A fresh copy of the sources in `dest`, without any generated output."""
-    for name in PROJECT_FILES:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "data"))
-        else:
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
-    return dest
-
-
-def run_report(root: Path, params: Path | None = None, env: dict | None = None, timeout: int = 900):
-    """Run `python -m pipeline report` in `root` as a user would, returning the completed process."""
-    command = [sys.executable, "-m", "pipeline", "report", "--root", str(root)]
-    if params is not None:
-        command += ["--params", str(params)]
-    full_env = dict(os.environ, PYTHONPATH=str(root), TF_CPP_MIN_LOG_LEVEL="3", **(env or {}))
-    return subprocess.run(command, cwd=root, capture_output=True, text=True, env=full_env, timeout=timeout)
-
-
-def set_param(root: Path, old: str, new: str) -> None:
-    """Edit one line of a project's params.yaml, as a teacher would."""
-    params = root / "params.yaml"
-    text = params.read_text(encoding="utf-8")
-    assert old in text, old
-    params.write_text(text.replace(old, new), encoding="utf-8")
+from builds import E2E_EPOCHS, copy_project, run_report, set_param  # noqa: E402
 
 
 @pytest.fixture(scope="session")

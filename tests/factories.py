@@ -81,7 +81,18 @@ def make_context(**metric_overrides):
     context = build_context(data_info, metrics, make_figure_facts(), {"key": "abc123"})
     context.update(build_run_context({"epoch_seconds": [0.5, 0.6, 0.4]}, make_manifest(),
                                      variability=None, bench=None))
+    context["demo"] = make_demo_facts()
     return context
+
+
+def make_demo_facts() -> dict:
+    """What the demo stage reports for a real run (sizes in bytes)."""
+    from pipeline.demo import page_facts
+
+    raw = {"count": 100, "per_class": 10, "params": 101770, "inputs": 784, "hidden": 128, "outputs": 10,
+           "sizes": {"poids.js": 543127, "images.js": 110950}, "raw_weights_bytes": 407080,
+           "max_difference": 4.6e-07, "same_class": 100, "keras_correct": 91, "changed": 0}
+    return page_facts(raw, 23000)
 
 
 def make_manifest() -> dict:

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, run_report
+from builds import copy_project, run_report
 
 
 @pytest.fixture

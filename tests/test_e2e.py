@@ -60,7 +60,7 @@ def test_the_run_used_the_honest_protocol_on_real_data(built_project):
 
 
 def test_second_build_reuses_everything_and_changes_no_file(built_project, keras_home):
-    from conftest import run_report
+    from builds import run_report
 
     before = {p: p.read_bytes() for p in (built_project / "docs").rglob("*") if p.is_file()}
     result = run_report(built_project, env={"KERAS_HOME": str(keras_home)}, timeout=120)

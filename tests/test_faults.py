@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import run_report, set_param
+from builds import run_report, set_param
 from pipeline import cli
 
 pytestmark = pytest.mark.slow

@@ -132,3 +132,10 @@ def test_template_syntax_error_names_template_and_line(tmp_path):
     with pytest.raises(PipelineError) as info:
         report.render_template(env, "bad.md.jinja", {"x": 1})
     assert "ligne" in info.value.where and "bad.md.jinja" in info.value.where
+
+
+def test_inline_formulas_never_start_a_line_where_markdown_would_make_them_a_block(pages):
+    for name, text in pages.items():
+        for line in text.splitlines():
+            assert not line.lstrip().startswith('<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"'), \
+                f"{name}: {line[:80]}"

@@ -1,7 +1,7 @@
 """Same inputs, same outputs: a second cold build gives identical metrics, pages and figures."""
 import pytest
 
-from conftest import E2E_EPOCHS, copy_project, run_report, set_param
+from builds import E2E_EPOCHS, copy_project, run_report, set_param
 
 pytestmark = pytest.mark.slow
 # Pages that record when and how long, by design; every other page must be byte-identical.
