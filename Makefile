@@ -27,13 +27,20 @@ test: $(STAMP) data browser ## Tous les tests : unitaires, de bout en bout et na
 test-fast: $(STAMP) ## Tests unitaires rapides seulement (sans entraînement réel ni navigateur)
 	$(PY) -m pytest -q -m "not slow and not browser"
 
-serve: ## Servir site/ sur http://127.0.0.1:$(PORT)/
+serve: ## Servir site/ sur http://127.0.0.1:8000/ (PORT=8080 make serve pour changer de port)
 	@test -f site/index.html || { echo "Pas encore de site : lancez d'abord « make report »."; exit 2; }
 	@echo "Site servi sur http://127.0.0.1:$(PORT)/ (Ctrl-C pour arrêter)"
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory site
 
+variability: $(STAMP) data ## Entraîner 5 graines et publier leur variabilité (page Variabilité)
+	$(PY) -m pipeline variability
+
 bench: $(STAMP) data ## Mesurer la vitesse face au code de l'énoncé (bench/results/)
 	$(PY) -m bench.run
+
+publish: report ## Publier le site sur GitHub Pages (branche gh-pages, poussée vers origin)
+	@git remote get-url origin >/dev/null 2>&1 || { echo "Pas de dépôt distant « origin » : rien à publier."; exit 2; }
+	$(PY) -m mkdocs gh-deploy --force --strict -m "Site du rapport ({sha}, MkDocs {version})"
 
 lock: ## Régénérer requirements.lock (versions et empreintes) depuis requirements.in
 	$(PY) -m pip install -q uv && $(VENV)/bin/uv pip compile requirements.in --generate-hashes \

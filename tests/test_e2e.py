@@ -78,3 +78,13 @@ def test_rendering_never_imports_tensorflow(built_project):
                             capture_output=True, text=True, env={"PYTHONPATH": str(built_project), "PATH": "/usr/bin"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("NO-TF")
+
+
+def test_built_pages_follow_french_number_typography(built_project):
+    from test_report import prose
+
+    for _, out, _ in PAGES:
+        body = prose((built_project / "docs" / out).read_text(encoding="utf-8"))
+        assert not re.search(r"\d\.\d+\s?%", body), f"{out}: decimal point in a percentage"
+        assert not re.search(r" [%;:!?](\s|$)", body), f"{out}: breaking space before punctuation"
+        assert not re.search(r"\d{5,}", re.sub(r"[0-9a-f]{12,}", "", body)), f"{out}: ungrouped thousands"
