@@ -45,6 +45,8 @@ MARKUP_LEFTOVERS = [
     ("admonition Markdown", re.compile(r"^\s*!!!", re.M)),
     ("entité HTML échappée deux fois", re.compile(r"&(#x?[0-9A-Fa-f]+|[a-z]+);")),
 ]
+# French puts a non-breaking space inside « » and before : ; ! ? — a plain one lets the line break there.
+FRENCH_PLAIN_SPACE = re.compile(r"« | [»:;!?](?=\s|$)")
 # Jinja leftovers are wrong even inside inline code (templates put variables in backticks).
 JINJA_LEFTOVERS = re.compile(r"\{\{|\}\}|\{%|%\}|\{#")
 
@@ -134,6 +136,8 @@ COLLECT_JS = """() => {
     admonitions: [...content.querySelectorAll(".admonition")].map(a => ({
       classes: [...a.classList], title: (a.querySelector(".admonition-title") || {}).textContent || ""})),
     mermaid: document.querySelectorAll(".mermaid").length,
+    empty_table_headers: [...content.querySelectorAll("table thead")].filter(head =>
+      head.textContent.trim() === "").length,
     formulas: [...content.querySelectorAll("math")].map(m => {
       const box = m.getBoundingClientRect(), block = blockOf(m);
       const around = block ? block.textContent.replace(m.textContent, "").trim() : "";
@@ -198,6 +202,17 @@ def assert_offline(requests: list[str], site_url: str) -> None:
     assert not outside, f"requêtes hors de {site_url} : {outside}"
 
 
+def expect_none(problems: list[str], title: str) -> None:
+    """Fail listing every problem at once, one per line (pytest's list diff cuts them short)."""
+    assert not problems, title + " :\n  " + "\n  ".join(problems)
+
+
+def around(text: str, match: re.Match) -> str:
+    """The match in its context, the match itself between ⟨ ⟩ (a plain space looks like any other)."""
+    before, after = text[max(0, match.start() - 50):match.start()], text[match.end():match.end() + 50]
+    return f"…{before}⟨{match.group(0)}⟩{after}…".replace("\n", " ")
+
+
 # -- Links --------------------------------------------------------------------------------------
 
 class _IdCollector(html.parser.HTMLParser):
@@ -246,7 +261,7 @@ def test_nav_is_read_and_every_page_built(mkdocs_config, site_dir):
 def test_page_loads_cleanly_and_offline(visit, doc, site_url):
     page = visit(doc)
     assert page.status == 200, page.url
-    assert page.errors == [], f"{doc} : {page.errors}"
+    expect_none(page.errors, f"{doc} : erreurs dans le navigateur")
     assert page.facts["lang"] == "fr"
     assert_offline(page.requests, site_url)
     assert page.screenshot.stat().st_size > 10_000, f"capture d'écran vide : {page.screenshot}"
@@ -254,16 +269,16 @@ def test_page_loads_cleanly_and_offline(visit, doc, site_url):
 
 @pytest.mark.parametrize("doc", NAV_DOCS)
 def test_images_load_with_alt_text(visit, doc):
-    for image in visit(doc).facts["images"]:
-        assert image["loaded"], f"{doc} : image non chargée {image['src']}"
-        assert image["alt"], f"{doc} : image sans texte alternatif {image['src']}"
+    images = visit(doc).facts["images"]
+    expect_none([img["src"] for img in images if not img["loaded"]], f"{doc} : images non chargées")
+    expect_none([img["src"] for img in images if not img["alt"]], f"{doc} : images sans texte alternatif")
 
 
 @pytest.mark.parametrize("doc", NAV_DOCS)
 def test_figures_link_to_full_size_image(visit, doc):
-    for image in visit(doc).facts["images"]:
-        if image["in_figure"]:
-            assert image["link"] == image["src"], f"{doc} : la figure {image['src']} n'ouvre pas l'image en taille réelle"
+    figures = [img for img in visit(doc).facts["images"] if img["in_figure"]]
+    unlinked = [img["src"] for img in figures if img["link"] != img["src"]]
+    expect_none(unlinked, f"{doc} : figures qui n'ouvrent pas l'image en taille réelle")
 
 
 def test_site_has_figures(visit):
@@ -274,40 +289,57 @@ def test_site_has_figures(visit):
 @pytest.mark.parametrize("doc", NAV_DOCS)
 def test_no_raw_markup_in_visible_text(visit, doc):
     facts = visit(doc).facts
-    for name, pattern in MARKUP_LEFTOVERS:
-        found = pattern.search(facts["prose"])
-        assert not found, f"{doc} : {name} visible : …{facts['prose'][max(0, found.start() - 60):found.end() + 60]}…"
-    found = JINJA_LEFTOVERS.search(facts["text_with_inline_code"])
-    assert not found, f"{doc} : balise Jinja visible près de « {facts['text_with_inline_code'][max(0, found.start() - 60):found.end() + 60]} »"
+    problems = [f"{name} : {around(facts['prose'], m)}"
+                for name, pattern in MARKUP_LEFTOVERS for m in pattern.finditer(facts["prose"])]
+    problems += [f"balise Jinja : {around(facts['text_with_inline_code'], m)}"
+                 for m in JINJA_LEFTOVERS.finditer(facts["text_with_inline_code"])]
+    expect_none(problems, f"{doc} : texte brut visible")
+
+
+@pytest.mark.parametrize("doc", NAV_DOCS)
+def test_french_spacing(visit, doc):
+    prose = visit(doc).facts["prose"]
+    problems = [around(prose, m) for m in FRENCH_PLAIN_SPACE.finditer(prose)]
+    expect_none(problems, f"{doc} : espace sécable là où le français veut une espace insécable")
+
+
+@pytest.mark.parametrize("doc", NAV_DOCS)
+def test_tables_have_headers(visit, doc):
+    assert visit(doc).facts["empty_table_headers"] == 0, f"{doc} : tableau à ligne d'en-tête vide"
 
 
 @pytest.mark.parametrize("doc", NAV_DOCS)
 def test_internal_links_resolve(visit, doc, site_url):
-    checked = 0
-    for href in visit(doc).facts["links"]:
-        if not href.startswith(site_url):
-            continue  # external links and other ports: not part of this site
+    internal = [href for href in visit(doc).facts["links"] if href.startswith(site_url)]
+    assert internal, f"{doc} : aucun lien interne (navigation absente ?)"
+    problems = []
+    for href in internal:  # other hosts and ports are not part of this site
         target, _, anchor = href.partition("#")
         status, ids = fetch(target)
-        assert status == 200, f"{doc} : lien cassé {href} (HTTP {status})"
-        if anchor:
-            assert urllib.parse.unquote(anchor) in ids, f"{doc} : ancre absente {href}"
-        checked += 1
-    assert checked > 0, f"{doc} : aucun lien interne (navigation absente ?)"
+        if status != 200:
+            problems.append(f"{href} : HTTP {status}")
+        elif anchor and urllib.parse.unquote(anchor) not in ids:
+            problems.append(f"{href} : ancre absente")
+    expect_none(problems, f"{doc} : liens cassés")
+
+
+def formula_problems(formula: dict) -> list[str]:
+    checks = [
+        (formula["css"].endswith("math"), f"non mise en page en MathML ({formula['css']})"),
+        (formula["width"] > 0 and formula["height"] > 0, "invisible"),
+        (formula["errors"] == 0, "erreur MathML"),
+        (formula["fractions_stacked"], "fraction non empilée"),
+        (formula["display"] != "inline" or formula["in_text"],
+         "formule en ligne sortie de sa phrase (paragraphe coupé)"),
+        (formula["display"] != "block" or formula["css"] == "block math", "formule centrée affichée en ligne"),
+    ]
+    return [f"« {formula['text']} » : {message}" for ok, message in checks if not ok]
 
 
 @pytest.mark.parametrize("doc", NAV_DOCS)
 def test_formulas_render_as_mathml(visit, doc):
-    for formula in visit(doc).facts["formulas"]:
-        where = f"{doc} : formule « {formula['text']} »"
-        assert formula["css"].endswith("math"), f"{where} non mise en page en MathML ({formula['css']})"
-        assert formula["width"] > 0 and formula["height"] > 0, f"{where} invisible"
-        assert formula["errors"] == 0, f"{where} contient une erreur MathML"
-        assert formula["fractions_stacked"], f"{where} : fraction non empilée"
-        if formula["display"] == "inline":
-            assert formula["in_text"], f"{where} : formule en ligne sortie de sa phrase (paragraphe coupé)"
-        else:
-            assert formula["css"] == "block math", f"{where} : formule centrée affichée en ligne"
+    problems = [p for formula in visit(doc).facts["formulas"] for p in formula_problems(formula)]
+    expect_none(problems, f"{doc} : formules mal rendues")
 
 
 @pytest.mark.parametrize("doc, name, pieces",
@@ -340,7 +372,7 @@ def test_copy_button_copies_the_code(page, browser, page_urls, site_url):
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.strip() == block.locator("pre > code").inner_text().strip()
     assert "Sequential" in copied
-    assert page.errors == []
+    expect_none(page.errors, "erreurs dans le navigateur")
 
 
 def test_admonitions_for_definitions_and_warnings(visit):
@@ -373,7 +405,7 @@ def test_dark_mode_toggle(page, page_urls, site_url):
         assert background() == light
     finally:
         page.evaluate("localStorage.clear()")  # the choice persists: later pages must open light
-    assert page.errors == []
+    expect_none(page.errors, "erreurs dans le navigateur")
     assert_offline(requests, site_url)
 
 
@@ -396,7 +428,7 @@ def test_search_finds_term_in_french(page, page_urls, site_url, term):
     page.wait_for_load_state("networkidle")
     assert page.url.startswith(site_url)
     assert term in page.locator("article").inner_text().lower()
-    assert page.errors == []
+    expect_none(page.errors, "erreurs dans le navigateur")
     assert_offline(requests, site_url)
 
 
