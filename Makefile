@@ -44,7 +44,7 @@ publish: report ## Publier le site sur GitHub Pages (branche gh-pages, poussée 
 
 lock: ## Régénérer requirements.lock (versions et empreintes) depuis requirements.in
 	$(PY) -m pip install -q uv && $(VENV)/bin/uv pip compile requirements.in --generate-hashes \
-	  --python-version 3.11.7 --python-platform x86_64-manylinux_2_28 -o requirements.lock
+	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
