@@ -10,7 +10,7 @@ def build_run_context(timings: dict, manifest: dict, variability: dict | None, b
     return {
         "repro": _provenance(manifest, per_epoch),
         "variability": _variability(variability) if variability and variability.get("runs") else None,
-        "bench": _bench(bench) if bench else None,
+        "bench": _bench(bench) if isinstance(bench, dict) else None,
     }
 
 
@@ -55,13 +55,22 @@ def _points(value: float) -> str:
     return f"{fr.decimal(value, 2)}\u00a0point{'s' if value >= 2 else ''}"
 
 
-def _bench(b: dict) -> dict:
-    """Whatever `make bench` measured last, passed through with French numbers where they are plain."""
-    def fmt(value):
-        if isinstance(value, float):
-            return fr.decimal(value, 2)
-        if isinstance(value, int):
-            return fr.integer(value)
-        return value
-    return {"raw": b, "rows": [{"label": k, "value": fmt(v)} for k, v in b.get("summary", {}).items()],
-            "machine": b.get("machine", {}), "date": b.get("date", "")}
+def _bench(b: dict) -> dict | None:
+    """The last `make bench` (bench/results/latest.json); an unreadable file is ignored, not fatal."""
+    try:
+        machine = b["machine"]
+        candidates = [{"label": c["label"],
+                       "epoch": fr.seconds(c["epoch_seconds_steady"]["median"]),
+                       "spread": f"{fr.decimal(c['epoch_seconds_steady']['min'], 2)}–"
+                                 f"{fr.decimal(c['epoch_seconds_steady']['max'], 2)}",
+                       "wall": fr.seconds(c["wall_seconds"]["median"]),
+                       "memory": fr.integer(c["peak_rss_mb"]) + "\u00a0Mo",
+                       "ratio": fr.decimal(c.get("ratio_to_seed_steady", 1.0), 2)} for c in b["candidates"]]
+        targets = [{"name": t["target"], "value": fr.decimal(t["value"], 2) + t["unit"].replace(" ", "\u00a0"),
+                    "limit": fr.decimal(t["limit"], 1) + t["unit"].replace(" ", "\u00a0"),
+                    "met": t["verdict"] == "OK"} for t in b["targets"]]
+        return {"date": fr.date_time(machine.get("date", "")), "cpu": machine.get("cpu_model", "?"),
+                "cores": machine.get("cpu_count", "?"), "runs": b["settings"]["runs"],
+                "epochs": b["settings"]["epochs"], "candidates": candidates, "targets": targets}
+    except (KeyError, TypeError, ValueError):
+        return None

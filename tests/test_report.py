@@ -139,3 +139,22 @@ def test_inline_formulas_never_start_a_line_where_markdown_would_make_them_a_blo
         for line in text.splitlines():
             assert not line.lstrip().startswith('<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline"'), \
                 f"{name}: {line[:80]}"
+
+
+def test_reproducibility_page_shows_the_last_benchmark_and_survives_a_malformed_one():
+    from pipeline.run_context import build_run_context
+    from factories import make_manifest
+
+    bench = {"machine": {"cpu_model": "CPU X", "cpu_count": 2, "date": "2026-11-26T06:01:21+0000"},
+             "settings": {"runs": 3, "epochs": 5},
+             "candidates": [{"label": "seed (énoncé)", "peak_rss_mb": 1606.2, "ratio_to_seed_steady": 1.0,
+                             "epoch_seconds_steady": {"median": 2.0, "min": 1.9, "max": 2.2},
+                             "wall_seconds": {"median": 31.0}}],
+             "targets": [{"target": "s/époque projet ÷ énoncé", "value": 0.35, "limit": 0.4, "unit": "×",
+                          "verdict": "OK"}]}
+    context = make_context()
+    context.update(build_run_context({"epoch_seconds": [0.5]}, make_manifest(), None, bench))
+    env = report.make_environment(ROOT / "templates", ROOT, "site")
+    page = report.render_template(env, "reproductibilite.md.jinja", context)
+    assert "CPU X" in page and f"2,0{NB}s" in page and "| 0,35×" in page
+    assert build_run_context({"epoch_seconds": [0.5]}, make_manifest(), None, {"machine": 3})["bench"] is None
