@@ -145,6 +145,8 @@ COLLECT_JS = """() => {
         display: m.getAttribute("display") || "inline", css: getComputedStyle(m).display,
         width: box.width, height: box.height, text: m.textContent,
         errors: m.querySelectorAll("merror").length,
+        variants: [...m.querySelectorAll("[mathvariant]")].map(e => e.getAttribute("mathvariant"))
+          .filter(v => v !== "normal"),
         in_text: !!block && !block.classList.contains("formule") && around.length > 0,
         fractions_stacked: [...m.querySelectorAll("mfrac")].every(f =>
           f.children[0].getBoundingClientRect().bottom <= f.children[1].getBoundingClientRect().top + 1),
@@ -329,6 +331,8 @@ def formula_problems(formula: dict) -> list[str]:
         (formula["width"] > 0 and formula["height"] > 0, "invisible"),
         (formula["errors"] == 0, "erreur MathML"),
         (formula["fractions_stacked"], "fraction non empilée"),
+        # MathML Core, hence Chromium, draws only mathvariant="normal": 𝟙 must be the character itself.
+        (not formula["variants"], f"mathvariant={formula['variants']} ignoré par Chromium"),
         (formula["display"] != "inline" or formula["in_text"],
          "formule en ligne sortie de sa phrase (paragraphe coupé)"),
         (formula["display"] != "block" or formula["css"] == "block math", "formule centrée affichée en ligne"),
