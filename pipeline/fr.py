@@ -59,7 +59,8 @@ _FENCE = re.compile(r"^(```|~~~)")
 _INLINE_CODE = re.compile(r"(`+)(.+?)\1")
 # A plain space (or none after a word/number) before a high punctuation mark becomes non-breaking.
 # Start of a piece counts as a word: the piece may follow inline code or a link ("`fit` :").
-_BEFORE_MARK = re.compile(r"(?:(?<=[\w»)\]*_%])|^)[ ]?([;!?%])(?!\[)|(?:(?<=[\w»)\]*_%])|^) (:)")
+_BEFORE_MARK = re.compile(r"(?:(?<=[\w»)\]*_%`])|^)[ ]?([;!?%])(?!\[)|(?:(?<=[\w»)\]*_%`])|^) (:)")
+_GUILLEMETS = re.compile(r"« | »")
 
 
 def typography(markdown: str) -> str:
@@ -100,5 +101,6 @@ _PROTECTED = re.compile(r"(\]\([^)]*\)|https?://\S+|\{[^}]*\}|<[^>]*>|&#?\w+;)")
 def _fix_marks(text: str) -> str:
     pieces = _PROTECTED.split(text)
     for i in range(0, len(pieces), 2):
-        pieces[i] = _BEFORE_MARK.sub(lambda m: NBSP + (m.group(1) or m.group(2)), pieces[i])
+        piece = _BEFORE_MARK.sub(lambda m: NBSP + (m.group(1) or m.group(2)), pieces[i])
+        pieces[i] = _GUILLEMETS.sub(lambda m: m.group(0).replace(" ", NBSP), piece)
     return "".join(pieces)

@@ -22,6 +22,7 @@ PAGES = [
     ("README.md.jinja", "rapport.md", "Rapport"),
     ("variabilite.md.jinja", "variabilite.md", "Variabilité"),
     ("reproductibilite.md.jinja", "reproductibilite.md", "Reproductibilité"),
+    ("mainteneurs.md.jinja", "mainteneurs.md", "Pour les mainteneurs"),
 ]
 README_TEMPLATE = "README.md.jinja"
 _MARKER = re.compile(r"#\s*--8<--\s*\[(start|end):([\w-]+)\]")
@@ -75,7 +76,9 @@ def render_math(latex: str, block: bool, target: str) -> str:
     from latex2mathml.converter import convert
 
     html = convert(latex, display="block" if block else "inline")
-    return f'<div class="formule">{html}</div>' if block else html
+    # A span keeps inline MathML inside its paragraph even at the start of a Markdown line.
+    return f'<div class="formule">{html}</div>' if block else f'<span class="formule-en-ligne">{html}</span>'
+
 
 
 def render_template(env: jinja2.Environment, name: str, context: dict) -> str:

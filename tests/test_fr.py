@@ -54,3 +54,7 @@ def test_typography_keeps_markdown_images_and_handles_marks_after_code():
 def test_dates_are_written_in_french():
     assert fr.date_time("2026-11-26T05:45:12+0000") == f"26{NB}novembre{NB}2026 à 05{NB}h{NB}45"
     assert fr.date_time("") == ""
+
+
+def test_guillemets_hold_their_words_with_non_breaking_spaces():
+    assert fr.typography("C'est « dérouler » l'image.") == f"C'est «{NB}dérouler{NB}» l'image."
