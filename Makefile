@@ -35,8 +35,9 @@ serve: ## Servir site/ sur http://127.0.0.1:8000/ (PORT=8080 make serve pour cha
 variability: $(STAMP) data ## Entraîner 5 graines et publier leur variabilité (page Variabilité)
 	$(PY) -m pipeline variability
 
-bench: $(STAMP) data ## Mesurer la vitesse face au code de l'énoncé (bench/results/)
+bench: $(STAMP) data ## Mesurer la vitesse face au code de l'énoncé et les reconstructions (bench/results/)
 	$(PY) -m bench.run
+	$(PY) -m bench.incremental
 
 publish: report ## Publier le site sur GitHub Pages (branche gh-pages, poussée vers origin)
 	@git remote get-url origin >/dev/null 2>&1 || { echo "Pas de dépôt distant « origin » : rien à publier."; exit 2; }
