@@ -126,7 +126,7 @@ def site_stage(paths: Paths, log: StageLog) -> None:
 
     start = time.perf_counter()
     recover_interrupted_swap(paths.site)
-    key = cache.key_of({"tree": cache.tree_digest([paths.docs, paths.mkdocs, paths.root / "overrides"])})
+    key = cache.key_of({"tree": cache.tree_digest([paths.docs, paths.mkdocs])})
     stamp = paths.artifacts / "site.json"
     fresh = paths.site.joinpath("index.html").exists() and stamp.exists() and read_json(stamp).get("key") == key
     if not fresh:
