@@ -34,8 +34,10 @@ def parse_args(argv: list[str] | None):
     parser.add_argument("--no-jit", dest="jit", action="store_false", help="désactiver XLA")
     parser.add_argument("--inputs", choices=["float32", "float64"], default="float32",
                         help="float64 : diviser par 255.0 comme l'énoncé, conversion à chaque lot")
-    parser.add_argument("--intra-threads", type=int, default=0, help="0 : choix de TensorFlow")
-    parser.add_argument("--inter-threads", type=int, default=0, help="0 : choix de TensorFlow")
+    parser.add_argument("--intra-threads", type=int, default=None,
+                        help="0 : choix de TensorFlow (défaut : threads de params.yaml)")
+    parser.add_argument("--inter-threads", type=int, default=None,
+                        help="0 : choix de TensorFlow (défaut : threads de params.yaml)")
     parser.add_argument("--label", default="project", help="nom du candidat dans le résumé")
     return parser.parse_args(argv)
 
@@ -65,10 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     import tensorflow as tf
 
     # Thread pools can only be sized before TensorFlow runs its first op.
-    if args.intra_threads:
-        tf.config.threading.set_intra_op_parallelism_threads(args.intra_threads)
-    if args.inter_threads:
-        tf.config.threading.set_inter_op_parallelism_threads(args.inter_threads)
+    intra = params.threads if args.intra_threads is None else args.intra_threads
+    inter = params.threads if args.inter_threads is None else args.inter_threads
+    if intra:
+        tf.config.threading.set_intra_op_parallelism_threads(intra)
+    if inter:
+        tf.config.threading.set_inter_op_parallelism_threads(inter)
 
     from pipeline import data, evaluate
     from pipeline.model import build_model
@@ -108,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         "tensorflow": tf.__version__,
         "settings": {"steps_per_execution": params.steps_per_execution, "jit_compile": params.jit_compile,
                      "inputs": args.inputs, "validation": params.validation,
-                     "intra_threads": args.intra_threads, "inter_threads": args.inter_threads},
+                     "intra_threads": intra, "inter_threads": inter},
     }
     print(json.dumps(summary), flush=True)  # the driver reads this last line
     return 0

@@ -22,12 +22,15 @@ RESULTS = Path(__file__).resolve().parent / "results"
 SEED = ("seed (énoncé)", "bench.seed_reference", [])
 PROJECT = ("projet (params.yaml)", "bench.project_training", [])
 # One speed option at a time (--options): float32 prepared once, steps_per_execution, XLA, threads.
+TF_THREADS = ["--intra-threads", "0", "--inter-threads", "0"]  # TensorFlow's own thread pools
 OPTIONS = [
     ("projet sans options (float64,1,-)", "bench.project_training",
-     ["--inputs", "float64", "--steps-per-execution", "1", "--no-jit"]),
-    ("float32 seul (spe=1, sans XLA)", "bench.project_training", ["--steps-per-execution", "1", "--no-jit"]),
-    ("float32 + spe=64 (sans XLA)", "bench.project_training", ["--no-jit"]),
-    ("float32 + XLA (spe=1)", "bench.project_training", ["--steps-per-execution", "1"]),
+     ["--inputs", "float64", "--steps-per-execution", "1", "--no-jit", *TF_THREADS]),
+    ("float32 seul (spe=1, sans XLA)", "bench.project_training",
+     ["--steps-per-execution", "1", "--no-jit", *TF_THREADS]),
+    ("float32 + spe=64 (sans XLA)", "bench.project_training", ["--no-jit", *TF_THREADS]),
+    ("float32 + XLA (spe=1)", "bench.project_training", ["--steps-per-execution", "1", *TF_THREADS]),
+    ("float32 + spe=64 + XLA, threads TF", "bench.project_training", TF_THREADS),
     ("projet, spe=1875 (1 appel/époque)", "bench.project_training", ["--steps-per-execution", "1875"]),
     ("projet, threads intra=1 inter=1", "bench.project_training", ["--intra-threads", "1", "--inter-threads", "1"]),
     ("projet, threads intra=2 inter=1", "bench.project_training", ["--intra-threads", "2", "--inter-threads", "1"]),
@@ -49,7 +52,7 @@ def parse_args(argv):
                                      description="Vitesse du projet face au script de l'énoncé / "
                                                  "speed of the project against the seed's script.")
     parser.add_argument("--runs", type=int, default=3, help="runs per candidate, alternated (default 3)")
-    parser.add_argument("--epochs", type=int, default=5, help="fixed epochs per run, no early stop (default 5)")
+    parser.add_argument("--epochs", type=int, default=10, help="fixed epochs per run, no early stop (default 10: the first epoch's XLA compilation is amortised as in a real run)")
     parser.add_argument("--options", action="store_true", help="also time each speed option separately")
     parser.add_argument("--no-report", action="store_true", help="skip the cold `make report` timing")
     parser.add_argument("--report-runs", type=int, default=1, help="cold report runs (default 1)")

@@ -33,6 +33,7 @@ class Params:
     early_stopping: EarlyStoppingParams = field(default_factory=EarlyStoppingParams)
     steps_per_execution: int = 64  # fewer Python round-trips per epoch, same arithmetic
     jit_compile: bool = True  # XLA fuses the small ops of this tiny network
+    threads: int = 1  # TensorFlow thread pools; one is fastest for this tiny net on 2 cores, 0 = TF decides
     deterministic: bool = False  # TensorFlow op determinism: slower, bit-identical reruns
 
     def to_dict(self) -> dict[str, Any]:
@@ -155,6 +156,8 @@ def _check_ranges(p: Params, source: str) -> None:
               f"doit valoir « val_loss » ou « val_accuracy », pas « {p.early_stopping.monitor} »")
     if p.steps_per_execution < 1:
         _fail(source, "steps_per_execution", f"doit être au moins 1, pas {p.steps_per_execution}")
+    if p.threads < 0:
+        _fail(source, "threads", f"doit être positif ou nul (0 : TensorFlow choisit), pas {p.threads}")
     if p.seed < 0:
         _fail(source, "seed", f"doit être positive ou nulle, pas {p.seed}")
 

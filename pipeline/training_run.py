@@ -14,6 +14,17 @@ from pipeline.io import atomic_write_json
 TRAINING_MODULES = ("config", "data", "idx", "model", "train", "evaluate", "training_run")
 
 
+def configure_threads(tf, threads: int) -> None:
+    """Size TensorFlow's thread pools (only possible before its first op); 0 keeps TensorFlow's choice.
+
+    Each step of this network is a few small matrix products: on two cores, splitting them across
+    threads costs more in synchronisation than it saves (see `make bench`).
+    """
+    if threads:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
 def run_training(params: Params, out_dir: Path) -> dict:
     """Train and evaluate once; write model, weights, predictions, metrics and timings into out_dir."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -22,6 +33,7 @@ def run_training(params: Params, out_dir: Path) -> dict:
     from pipeline.model import build_model, layer_summary
     from pipeline.train import train
 
+    configure_threads(tf, params.threads)
     # One seed for Python, NumPy and TensorFlow; op determinism on request (slower).
     tf.keras.utils.set_random_seed(params.seed)
     if params.deterministic:
