@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench.measure import copy_project
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-SOURCES = ["pipeline", "templates", "docs/assets", "mkdocs.yml", "params.yaml"]
 # Runs the build in-process, then reports whether TensorFlow was imported (stderr, last line).
 PROBE = ("import sys; from pipeline.cli import main; code = main(['report', '--root', sys.argv[1]]); "
          "print('TF_IMPORTED=' + str('tensorflow' in sys.modules), file=sys.stderr); sys.exit(code)")
@@ -26,16 +26,6 @@ SCENARIOS = [  # (name, what changes, target in seconds or None, must retrain)
     ("gabarit modifié", "template", 10.0, False),
     ("paramètre modifié (seed)", "params", None, True),
 ]
-
-
-def copy_sources(dest: Path) -> None:
-    for name in SOURCES:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "data"))
-        else:
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
 
 
 def timed_build(root: Path) -> dict:
@@ -64,7 +54,7 @@ def apply_change(root: Path, change: str | None) -> None:
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-incremental-") as tmp:
         root = Path(tmp)
-        copy_sources(root)
+        copy_project(root)
         print("Construction à froid (entraînement compris)…", flush=True)
         cold = timed_build(root)
         rows = [{"scenario": "à froid", "target": None, **cold}]
