@@ -7,9 +7,14 @@ from pipeline import fr
 
 def build_run_context(timings: dict, manifest: dict, variability: dict | None, bench: dict | None) -> dict:
     per_epoch = timings.get("epoch_seconds") or [0.0]
+    current = {k: v for k, v in manifest["params"].items() if k != "seed"}
+    measured = bool(variability and variability.get("runs"))
+    # Runs trained with other parameters say nothing about this configuration: show them as stale.
+    fresh = measured and variability.get("params") == current
     return {
         "repro": _provenance(manifest, per_epoch),
-        "variability": _variability(variability) if variability and variability.get("runs") else None,
+        "variability": _variability(variability) if fresh else None,
+        "variability_stale": measured and not fresh,
         "bench": _bench(bench) if isinstance(bench, dict) else None,
     }
 

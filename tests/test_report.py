@@ -158,3 +158,22 @@ def test_reproducibility_page_shows_the_last_benchmark_and_survives_a_malformed_
     page = report.render_template(env, "reproductibilite.md.jinja", context)
     assert "CPU X" in page and f"2,0{NB}s" in page and "| 0,35×" in page
     assert build_run_context({"epoch_seconds": [0.5]}, make_manifest(), None, {"machine": 3})["bench"] is None
+
+
+def test_variability_page_shows_fresh_runs_and_flags_runs_made_with_other_parameters():
+    from factories import make_manifest
+    from pipeline.run_context import build_run_context
+
+    manifest = make_manifest()
+    same = {k: v for k, v in manifest["params"].items() if k != "seed"}
+    runs = [{"seed": s, "accuracy": a, "epochs_run": e, "best_epoch": e - 5, "training_seconds": 12.0}
+            for s, a, e in [(1, 0.871, 12), (2, 0.879, 14), (3, 0.868, 11)]]
+    env = report.make_environment(ROOT / "templates", ROOT, "site")
+    context = make_context()
+    context.update(build_run_context({"epoch_seconds": [0.5]}, manifest, {"params": same, "runs": runs}, None))
+    page = report.render_template(env, "variabilite.md.jinja", context)
+    assert f"87,27{NB}%" in page and f"1,10{NB}point" in page and "il faut la comparer sur plusieurs graines" in page.replace("\n", " ")
+    other = dict(same, epochs=40)
+    context.update(build_run_context({"epoch_seconds": [0.5]}, manifest, {"params": other, "runs": runs}, None))
+    page = report.render_template(env, "variabilite.md.jinja", context)
+    assert "avec d'autres paramètres" in page and "87,27" not in page
