@@ -21,14 +21,15 @@ REFERENCES = [
 def build_context(data_info: dict, metrics: dict, figure_facts: dict, run_info: dict) -> dict:
     """Everything the templates print, formatted in French, plus boolean facts to choose explanations."""
     names = CLASS_NAMES
+    training = _training(metrics)
     return {
         "names": names,
         "run": _run(metrics, run_info),
         "data": _data(data_info, names),
         "model": _model(metrics),
-        "training": _training(metrics),
+        "training": training,
         "test": _test(metrics, names),
-        "figures": _figures(figure_facts, metrics, data_info, names),
+        "figures": _figures(figure_facts, metrics, training, data_info, names),
         "references": _references(metrics),
         "comparison": _comparison(metrics["test"]["accuracy"]),
         "figure_examples": [{"index": fr.integer(x["index"]), "true": names[x["true"]],
@@ -162,13 +163,13 @@ def _test(metrics: dict, names) -> dict:
     }
 
 
-def _figures(facts: dict, metrics: dict, info: dict, names) -> dict:
+def _figures(facts: dict, metrics: dict, t: dict, info: dict, names) -> dict:
+    """Alt text of every figure, written from the numbers it draws."""
     counts = info["class_counts"]
     same = len(set(counts)) == 1
     count_text = (f"{fr.integer(counts[0])} images par classe" if same else
                   "de " + fr.integer(min(counts)) + " à " + fr.integer(max(counts)) + " images par classe")
     grid_names = sorted({names[k] for k in facts["grid_labels"]})
-    t = _training(metrics)
     examples = "; ".join(f"{names[x['true']]} prédit {names[x['predicted']]} à {fr.percent(x['probability'], 0)}"
                          for x in facts["examples"])
     ev = metrics["evaluation"]
