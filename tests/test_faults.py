@@ -203,3 +203,28 @@ def test_a_whole_build_needs_no_network(project):
                             env=dict(os.environ, PYTHONPATH=str(project)))
     assert result.returncode == 0, result.stderr
     assert "Une phrase ajoutée" in (project / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_interrupted_while_writing_pages_then_rerun(project, monkeypatch, capsys):
+    touch_template(project)
+    readme, site = (project / "README.md").read_bytes(), snapshot(project)
+    from pipeline import cli as cli_module
+
+    real_write = cli_module.write_if_changed
+    written = []
+
+    def interrupted_after_one_page(path, content):
+        if written:
+            raise KeyboardInterrupt
+        written.append(path)
+        return real_write(path, content)
+
+    monkeypatch.setattr(cli_module, "write_if_changed", interrupted_after_one_page)
+    assert build(project, capsys)[0] == 130
+    assert (project / "README.md").read_bytes() == readme
+    assert {k: v for k, v in snapshot(project).items() if k.startswith("site")} == \
+           {k: v for k, v in site.items() if k.startswith("site")}
+    monkeypatch.setattr(cli_module, "write_if_changed", real_write)
+    code, out = build(project, capsys)
+    assert code == 0, out.err
+    assert "Une phrase ajoutée" in (project / "site" / "index.html").read_text(encoding="utf-8")
