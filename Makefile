@@ -48,6 +48,7 @@ lock: ## Régénérer requirements.lock (versions et empreintes) depuis requirem
 	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 $(STAMP): requirements.lock
+	@echo "Installation de l'environnement $(VENV)/ (TensorFlow, MkDocs… : quelques minutes la première fois)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q --require-hashes -r requirements.lock
