@@ -87,11 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         X_train, X_test = data.normalise(X_train), data.normalise(X_test)
     else:
         X_train, X_test = X_train / 255.0, X_test / 255.0  # the seed's float64 arrays
-    if params.validation == "split":
-        fit_idx, val_idx = data.stratified_split(y_train, params.validation_fraction, params.seed)
-        X_fit, y_fit, X_val, y_val = X_train[fit_idx], y_train[fit_idx], X_train[val_idx], y_train[val_idx]
-    else:
-        X_fit, y_fit, X_val, y_val = X_train, y_train, X_test, y_test
+    X_fit, y_fit, X_val, y_val = data.fit_and_validation(params.validation, params.validation_fraction,
+                                                         params.seed, X_train, y_train, X_test, y_test)
 
     model = build_model(params)
     fit = train(model, X_fit, y_fit, X_val, y_val, params)

@@ -136,6 +136,16 @@ def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np
     return rng.permutation(np.concatenate(train_parts)), rng.permutation(np.concatenate(val_parts))
 
 
+def fit_and_validation(validation: str, fraction: float, seed: int, X_train, y_train, X_test, y_test):
+    """(X_fit, y_fit, X_val, y_val) for the chosen protocol: "split" or the seed's "test"."""
+    if validation == "split":
+        # Honest protocol: validation carved from the training set; the test set waits until the end.
+        fit_idx, val_idx = stratified_split(y_train, fraction, seed)
+        return X_train[fit_idx], y_train[fit_idx], X_train[val_idx], y_train[val_idx]
+    # The seed's choice: validation_data=(X_test, y_test) lets the test set decide when to stop.
+    return X_train, y_train, X_test, y_test
+
+
 def describe(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray) -> dict:
     """Plain facts about the raw data: shapes, dtype, pixel range, class counts."""
     counts = np.bincount(y_train, minlength=len(CLASS_NAMES))

@@ -42,13 +42,8 @@ def run_training(params: Params, out_dir: Path) -> dict:
     (X_train, y_train), (X_test, y_test) = data.load_keras()
     X_train, X_test = data.normalise(X_train), data.normalise(X_test)  # float32, prepared once
 
-    if params.validation == "split":
-        # Honest protocol: validation carved from the training set; the test set waits until the end.
-        train_idx, val_idx = data.stratified_split(y_train, params.validation_fraction, params.seed)
-        X_fit, y_fit, X_val, y_val = X_train[train_idx], y_train[train_idx], X_train[val_idx], y_train[val_idx]
-    else:
-        # The seed's choice: validation_data=(X_test, y_test) lets the test set decide when to stop.
-        X_fit, y_fit, X_val, y_val = X_train, y_train, X_test, y_test
+    X_fit, y_fit, X_val, y_val = data.fit_and_validation(params.validation, params.validation_fraction,
+                                                         params.seed, X_train, y_train, X_test, y_test)
 
     model = build_model(params)
     fit = train(model, X_fit, y_fit, X_val, y_val, params)

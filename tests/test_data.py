@@ -114,3 +114,13 @@ def test_describe_reports_shapes_dtype_range_and_counts(tiny_images):
 def test_ten_french_class_names():
     assert data.CLASS_NAMES[0] == "T-shirt/haut" and data.CLASS_NAMES[9] == "Bottine"
     assert len(set(data.CLASS_NAMES)) == 10
+
+
+def test_fit_and_validation_follow_the_protocol():
+    labels = np.repeat(np.arange(10), 20)
+    images = np.arange(200)
+    test_x, test_y = np.arange(50), np.zeros(50, dtype=int)
+    fit_x, fit_y, val_x, val_y = data.fit_and_validation("split", 0.1, 0, images, labels, test_x, test_y)
+    assert len(val_y) == 20 and len(fit_y) == 180 and not set(fit_x) & set(val_x)
+    fit_x, _, val_x, _ = data.fit_and_validation("test", 0.1, 0, images, labels, test_x, test_y)
+    assert fit_x is images and val_x is test_x  # the seed's validation_data=(X_test, y_test)
