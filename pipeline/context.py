@@ -73,7 +73,6 @@ def _data(info: dict, names) -> dict:
         "count_min": fr.integer(min(counts)), "count_max": fr.integer(max(counts)),
         "class_min": names[counts.index(min(counts))], "class_max": names[counts.index(max(counts))],
         "ratio": fr.decimal(ratio, 1),
-        "test_per_class": fr.integer(info["test_class_counts"][0]) if len(set(info["test_class_counts"])) == 1 else None,
         "checksums": info["checksums"],
     }
 
@@ -153,7 +152,6 @@ def _test(metrics: dict, names) -> dict:
               "a_as_b": fr.integer(p["a_as_b"]), "b_as_a": fr.integer(p["b_as_a"])} for p in e["confused_pairs"]]
     return {
         "loss": fr.decimal(t["loss"], 3), "accuracy": fr.percent(t["accuracy"]),
-        "accuracy_raw": t["accuracy"], "accuracy_3": fr.decimal(t["accuracy"], 3),
         "errors": fr.integer(e["errors"]), "count": fr.integer(metrics["sizes"]["test"]),
         "per_class": per_class, "hardest": ranked[0]["name"], "easiest": ranked[-1]["name"],
         "hardest_f1": ranked[0]["f1"], "easiest_f1": ranked[-1]["f1"],
@@ -201,7 +199,7 @@ def _comparison(accuracy: float) -> dict:
     mlp, humans = REFERENCES[1]["accuracy"], REFERENCES[0]["accuracy"]
     gap = accuracy - mlp
     return {"vs_mlp": "above" if gap > 0.005 else "close" if gap > -0.01 else "below",
-            "mlp_gap": fr.decimal(abs(gap) * 100, 1) + " point" + ("s" if abs(gap) * 100 >= 2 else ""),
+            "mlp_gap": fr.points(abs(gap) * 100, 1),
             "above_humans": accuracy > humans}
 
 

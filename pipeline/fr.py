@@ -5,7 +5,6 @@ import math
 import re
 
 NBSP = "\u00a0"  # non-breaking space: before % : ; ! ? and between thousands
-NNBSP = "\u202f"  # narrow no-break space, also accepted before ; ! ?
 
 
 def integer(value: int | float) -> str:
@@ -34,6 +33,11 @@ def seconds(value: float) -> str:
         return f"{int(round(value))}{NBSP}s"
     minutes, rest = divmod(int(round(value)), 60)
     return f"{minutes}{NBSP}min{NBSP}{rest:02d}{NBSP}s"
+
+
+def points(value: float, digits: int = 2) -> str:
+    """Percentage points: '0,27 point', '1,10 point', '2,5 points' (French plural from 2 on)."""
+    return f"{decimal(value, digits)}{NBSP}point{'s' if abs(value) >= 2 else ''}"
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:

@@ -43,9 +43,9 @@ def _variability(v: dict) -> dict:
         "rows": [{"seed": r["seed"], "accuracy": fr.percent(r["accuracy"], 2), "epochs_run": r["epochs_run"],
                   "best_epoch": r["best_epoch"], "seconds": fr.seconds(r["training_seconds"])} for r in runs],
         "mean": fr.percent(statistics.mean(accuracies), 2),
-        "std": _points(100 * statistics.stdev(accuracies)) if len(runs) > 1 else "n/d",
+        "std": fr.points(100 * statistics.stdev(accuracies)) if len(runs) > 1 else "n/d",
         "min": fr.percent(min(accuracies), 2), "max": fr.percent(max(accuracies), 2),
-        "spread_points": _points(100 * spread),
+        "spread_points": fr.points(100 * spread),
         "stop_mean": fr.decimal(statistics.mean(stops), 1),
         "stop_std": fr.decimal(statistics.stdev(stops), 1) if len(runs) > 1 else "n/d",
         "stop_min": min(stops), "stop_max": max(stops),
@@ -53,11 +53,6 @@ def _variability(v: dict) -> dict:
         "per_run_seconds": fr.seconds(statistics.mean(r["training_seconds"] for r in runs)),
         "wide": spread > 0.01,
     }
-
-
-def _points(value: float) -> str:
-    """Percentage points, with the French plural from 2 on."""
-    return f"{fr.decimal(value, 2)}\u00a0point{'s' if value >= 2 else ''}"
 
 
 def _bench(b: dict) -> dict | None:

@@ -41,12 +41,11 @@ class StageLog:
     """What each stage did: recomputed or reused, how long, and one line for the terminal."""
     records: list[dict] = field(default_factory=list)
 
-    def add(self, stage: str, recomputed: bool, seconds: float, summary: str, quiet: bool = False) -> None:
+    def add(self, stage: str, recomputed: bool, seconds: float, summary: str) -> None:
         self.records.append({"stage": stage, "recomputed": recomputed, "seconds": round(seconds, 3),
                              "summary": summary})
-        if not quiet:
-            state = "refait" if recomputed else "réutilisé"
-            print(f"▸ {stage:<13} {state:<10} {seconds:6.1f} s  {summary}", flush=True)
+        state = "refait" if recomputed else "réutilisé"
+        print(f"▸ {stage:<13} {state:<10} {seconds:6.1f} s  {summary}", flush=True)
 
 
 def data_stage(paths: Paths, log: StageLog) -> dict:
