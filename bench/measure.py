@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # Fallback when git is unavailable: what tests/conftest.py copies for a build.
-PROJECT_FILES = ["pipeline", "templates", "docs/assets", "docs/mainteneurs.md", "mkdocs.yml", "params.yaml"]
+PROJECT_FILES = ["pipeline", "templates", "docs/assets", "mkdocs.yml", "params.yaml"]  # outside git
 
 
 class CandidateFailed(RuntimeError):
@@ -111,7 +111,7 @@ def run_cold_report() -> dict:
         run_dir = root / "artifacts" / "runs" / manifest["run"]
         metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
         timings = json.loads((run_dir / "timings.json").read_text(encoding="utf-8"))
-    stages = {record["stage"]: record["seconds"] for record in manifest["stages"]}
+    stages = {name: record["seconds"] for name, record in manifest["stages"].items()}
     return {"label": "make report", "wall_seconds": result["wall_seconds"],
             "peak_rss_mb": result["peak_rss_mb"],
             "cpu_seconds": result["user_seconds"] + result["system_seconds"],

@@ -1,4 +1,4 @@
-"""Run the project's own training path once (build_model + train, no early stop) and print a JSON summary.
+"""Run the project's own training path once (the lesson via pipeline.train, no early stop) and print a JSON summary.
 
     .venv/bin/python -m bench.project_training --epochs 5 [--seed 42] [--steps-per-execution 1] [--no-jit]
 
@@ -74,37 +74,32 @@ def main(argv: list[str] | None = None) -> int:
     if inter:
         tf.config.threading.set_inter_op_parallelism_threads(inter)
 
-    from pipeline import data, evaluate
-    from pipeline.model import build_model
-    from pipeline.train import train
+    import pipeline.lesson as lesson
+    from pipeline import train
 
-    # Same order as pipeline.training_run.run_training: seed, load, normalise, split, build, fit.
+    # The training stage's own path (pipeline/train.py): the lesson's code with the speed options.
     tf.keras.utils.set_random_seed(params.seed)
     if params.deterministic:
         tf.config.experimental.enable_op_determinism()
-    (X_train, y_train), (X_test, y_test) = data.load_keras()
-    if args.inputs == "float32":
-        X_train, X_test = data.normalise(X_train), data.normalise(X_test)
-    else:
-        X_train, X_test = X_train / 255.0, X_test / 255.0  # the seed's float64 arrays
-    X_fit, y_fit, X_val, y_val = data.fit_and_validation(params.validation, params.validation_fraction,
-                                                         params.seed, X_train, y_train, X_test, y_test)
-
-    model = build_model(params)
-    fit = train(model, X_fit, y_fit, X_val, y_val, params)
-    test_loss, test_accuracy, _ = evaluate.evaluate_model(model, X_test, y_test)
+    arrays = train.load_and_split(params, lesson)
+    if args.inputs == "float64":  # the seed's float64 arrays, converted at every batch
+        arrays.X_fit, arrays.X_val = arrays.X_fit.astype("float64"), arrays.X_val.astype("float64")
+        arrays.X_test = arrays.X_test.astype("float64")
+    fit = train.fit_lesson(params, arrays, lesson, verbose=2)
+    test_loss, test_accuracy = fit.model.evaluate(arrays.X_test, arrays.y_test, verbose=0)
+    history = fit.curves()
 
     summary = {
         "candidate": args.label,
         "epochs": params.epochs,
         "seed": params.seed,
         "batch_size": params.batch_size,
-        "epoch_seconds": fit["epoch_seconds"],
-        "train_samples": int(len(y_fit)),
-        "validation_samples": int(len(y_val)),
+        "epoch_seconds": fit.epoch_seconds,
+        "train_samples": int(len(arrays.y_fit)),
+        "validation_samples": int(len(arrays.y_val)),
         "test_accuracy": test_accuracy,
         "test_loss": test_loss,
-        "final_val_accuracy": fit["history"]["val_accuracy"][-1],
+        "final_val_accuracy": history["val_accuracy"][-1],
         "in_process_seconds": time.perf_counter() - started,
         "tensorflow": tf.__version__,
         "settings": {"steps_per_execution": params.steps_per_execution, "jit_compile": params.jit_compile,

@@ -1,4 +1,4 @@
-"""Content keys for stages: a stage is reused only when everything that changes its result is unchanged."""
+"""Content keys: a stage is reused only when everything that changes its result is unchanged."""
 from __future__ import annotations
 
 import hashlib
@@ -7,27 +7,20 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def sources_digest(module_names: Iterable[str]) -> dict[str, str]:
-    """SHA-256 of each pipeline module's source file, by module name."""
-    return {name: file_digest(PACKAGE_DIR / f"{name}.py") for name in sorted(module_names)}
-
 
 def tree_digest(paths: Iterable[Path]) -> str:
-    """One digest over files and folders (relative names and contents), in a stable order."""
+    """One digest over files and folders (names relative to each root, and contents), in a stable order.
+
+    Names are relative so that the same project copied elsewhere gives the same keys.
+    """
     digest = hashlib.sha256()
     for root in paths:
         root = Path(root)
         files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
         for path in files:
             if path.exists():
-                digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+                name = path.relative_to(root).as_posix() if root.is_dir() else path.name
+                digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

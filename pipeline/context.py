@@ -1,8 +1,15 @@
 """Turn the run's artifacts into ready-to-print French values and facts for the templates (no TensorFlow)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 from pipeline import fr
+from pipeline.deps import closure
 from pipeline.data import CLASS_NAMES
+from pipeline.io import read_json
+from pipeline.run_context import build_run_context
+from pipeline.schema import Metrics, read_metrics
 
 BALANCE_TOLERANCE = 1.5  # max/min class count above which we call the training set unbalanced
 OVERFIT_MIN_RISE = 0.01  # validation loss must rise this much above its minimum to call it overfitting
@@ -18,24 +25,105 @@ REFERENCES = [
 ]
 
 
-def build_context(data_info: dict, metrics: dict, figure_facts: dict, run_info: dict) -> dict:
+@dataclass(frozen=True)
+class Artifacts:
+    """Every file the pages read, parsed: what build_context turns into French values and facts."""
+    data_info: dict  # artifacts/data.json
+    metrics: Metrics  # runs/<key>/metrics.json
+    figures: dict  # artifacts/figures.json
+    demo: dict  # artifacts/demo.json
+    run: dict  # runs/<key>/run.json: key, date and duration of the training
+    timings: dict  # runs/<key>/timings.json
+    outputs: dict  # runs/<key>/outputs.json: what the lesson's sections printed
+    provenance: dict  # git state, package versions, machine (computed before the build)
+    variability: dict | None = None  # artifacts/variability.json, if measured
+    bench: dict | None = None  # bench/results/latest.json, if measured
+    demo_asset_bytes: int = 0  # docs/assets/demo.{js,css}, downloaded with the Démo
+    stages: tuple = ()  # the stage table (pipeline/stages.py), shown on the maintainers' page
+
+
+def load_artifacts(job) -> Artifacts:
+    """Read what the earlier stages of this build wrote (the one place pages read files)."""
+    from pipeline.stages import table as stages_table
+
+    run_dir = job.input("train", "artifacts/runs/{key}/")
+    assets = [job.root / "docs" / "assets" / name for name in ("demo.js", "demo.css")]
+    return Artifacts(
+        data_info=read_json(job.input("data", "artifacts/data.json")),
+        metrics=read_metrics(run_dir / "metrics.json"),
+        figures=read_json(job.input("figures", "artifacts/figures.json")),
+        demo=read_json(job.input("demo", "artifacts/demo.json")),
+        run=read_json(run_dir / "run.json"),
+        timings=read_json(run_dir / "timings.json"),
+        outputs=read_json(run_dir / "outputs.json"),
+        provenance=job.inputs["provenance"],
+        variability=_optional_json(job.root / "artifacts" / "variability.json"),
+        bench=_optional_json(job.root / "bench" / "results" / "latest.json"),
+        demo_asset_bytes=sum(path.stat().st_size for path in assets if path.exists()),
+        stages=tuple(stages_table(job.root)),
+    )
+
+
+def build_context(a: Artifacts) -> dict:
     """Everything the templates print, formatted in French, plus boolean facts to choose explanations."""
     names = CLASS_NAMES
+    metrics = a.metrics.to_dict()
     training = _training(metrics)
+    provenance = {**a.provenance, "params": metrics["params"], "trained": a.run.get("finished", ""),
+                  "training_seconds": a.run.get("seconds", 0.0), "dataset_sha256": a.data_info["checksums"]}
     return {
         "names": names,
-        "run": _run(metrics, run_info),
-        "data": _data(data_info, names),
+        "run": _run(metrics, a.run),
+        "data": _data(a.data_info, names),
         "model": _model(metrics),
         "training": training,
         "test": _test(metrics, names),
-        "figures": _figures(figure_facts, metrics, training, data_info, names),
+        "figures": _figures(a.figures, metrics, training, a.data_info, names),
         "references": _references(metrics),
         "comparison": _comparison(metrics["test"]["accuracy"]),
-        "figure_examples": [{"index": fr.integer(x["index"]), "true": names[x["true"]],
+        "figure_examples": [{"index": str(x["index"]), "true": names[x["true"]],
                              "predicted": names[x["predicted"]], "probability": fr.percent(x["probability"], 0)}
-                            for x in figure_facts["examples"]],
+                            for x in a.figures["examples"]],
+        "outputs": a.outputs,
+        "demo": _demo(a.demo, a.demo_asset_bytes),
+        "stages": [_stage(stage) for stage in a.stages],
+        **build_run_context(a.timings, provenance, a.variability, a.bench),
     }
+
+
+def _optional_json(path: Path):
+    try:
+        return read_json(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _stage(stage) -> dict:
+    """One row of the maintainers' table: what a stage reads (params, stages, files, code) and writes."""
+    reads = ["tous les paramètres"] if stage.params == ("*",) else [f"`{p}`" for p in stage.params]
+    reads += [f"étape « {name} »" for name in stage.after] + [f"`{name}`" for name in stage.files]
+    reads += [{"dataset": "les 4 fichiers vérifiés", "provenance": "l'état git et les versions"}[name]
+              for name in stage.inputs]
+    pages = [out for out in stage.outputs if out.startswith("docs/") and out.endswith(".md")]
+    writes = ([f"{len(pages)} pages `docs/*.md`"] if pages else []) + [
+        f"`{out}`" for out in stage.outputs if out not in pages]
+    module, function = stage.run.split(":")
+    return {"name": stage.name, "label": stage.label, "function": f"`{function}` (`pipeline/{module}.py`)",
+            "reads": ", ".join(reads) or "—", "writes": ", ".join(writes),
+            "code": ", ".join(f"`{name}`" for name in closure(stage.module))}
+
+
+def _demo(raw: dict, asset_bytes: int) -> dict:
+    """The Démo's export facts plus the same numbers written in French."""
+    total = sum(raw["sizes"].values()) + asset_bytes
+    return {**raw,
+            "count_fr": fr.integer(raw["count"]), "params_fr": fr.integer(raw["params"]),
+            "weights_kb": fr.kilobytes(raw["sizes"]["poids.js"]), "images_kb": fr.kilobytes(raw["sizes"]["images.js"]),
+            "raw_weights_kb": fr.kilobytes(raw["raw_weights_bytes"]), "assets_kb": fr.kilobytes(asset_bytes),
+            "total_bytes": total, "total_kb": fr.kilobytes(total),
+            "multiplications": fr.integer(raw["inputs"] * raw["hidden"] + raw["hidden"] * raw["outputs"]),
+            "max_difference_fr": fr.scientific(raw["max_difference"]),
+            "keras_correct_fr": fr.integer(raw["keras_correct"])}
 
 
 def _run(metrics: dict, run_info: dict) -> dict:

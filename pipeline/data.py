@@ -1,4 +1,4 @@
-"""Get Fashion-MNIST into Keras's cache (offline mirrors, checksums), load it, normalise and split it."""
+"""Get Fashion-MNIST into Keras's cache (offline mirrors, checksums) and read or describe it with NumPy only."""
 from __future__ import annotations
 
 import json
@@ -10,9 +10,10 @@ import numpy as np
 
 from pipeline import idx
 from pipeline.errors import PipelineError
-from pipeline.io import atomic_write_text, atomic_write_with
+from pipeline.io import atomic_write_json, atomic_write_text, atomic_write_with
 
-# French names of the ten classes, in label order (0 = T-shirt/top ... 9 = Ankle boot).
+# French names of the ten classes, in label order (0 = T-shirt/top ... 9 = Ankle boot). The lesson
+# (pipeline/lesson.py, which imports TensorFlow) spells them for students; a test keeps both equal.
 CLASS_NAMES = ("T-shirt/haut", "Pantalon", "Pull-over", "Robe", "Manteau",
                "Sandale", "Chemise", "Baskets", "Sac", "Bottine")
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -99,51 +100,12 @@ def _read_stamp(cache: Path) -> dict:
         return {}
 
 
-def load_keras() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """The seed's own call, which reads the verified files from the cache without downloading."""
-    # --8<-- [start:load]
-    import tensorflow as tf
-
-    (X_train, y_train), (X_test, y_test) = tf.keras.datasets.fashion_mnist.load_data()
-    # --8<-- [end:load]
-    return (X_train, y_train), (X_test, y_test)
-
-
 def load_numpy(cache: Path | None = None) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Same arrays as load_keras(), read with NumPy only (for figures, without TensorFlow)."""
     cache = cache or keras_cache_dir()
     arrays = {key: idx.read_verified(cache / f"{spec.name}.gz", key, FIX_DATA)
               for key, spec in idx.FILES.items()}
     return (arrays["train_images"], arrays["train_labels"]), (arrays["test_images"], arrays["test_labels"])
-
-
-def normalise(images: np.ndarray) -> np.ndarray:
-    """Pixels 0-255 (uint8) to float32 in [0, 1], as the seed divides by 255."""
-    # --8<-- [start:normalise]
-    return images.astype("float32") / 255.0
-    # --8<-- [end:normalise]
-
-
-def stratified_split(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (train, validation): `fraction` of each class held out, shuffled with `seed`."""
-    rng = np.random.default_rng(seed)
-    train_parts, val_parts = [], []
-    for cls in np.unique(labels):
-        members = rng.permutation(np.flatnonzero(labels == cls))
-        n_val = int(round(len(members) * fraction))
-        val_parts.append(members[:n_val])
-        train_parts.append(members[n_val:])
-    return rng.permutation(np.concatenate(train_parts)), rng.permutation(np.concatenate(val_parts))
-
-
-def fit_and_validation(validation: str, fraction: float, seed: int, X_train, y_train, X_test, y_test):
-    """(X_fit, y_fit, X_val, y_val) for the chosen protocol: "split" or the seed's "test"."""
-    if validation == "split":
-        # Honest protocol: validation carved from the training set; the test set waits until the end.
-        fit_idx, val_idx = stratified_split(y_train, fraction, seed)
-        return X_train[fit_idx], y_train[fit_idx], X_train[val_idx], y_train[val_idx]
-    # The seed's choice: validation_data=(X_test, y_test) lets the test set decide when to stop.
-    return X_train, y_train, X_test, y_test
 
 
 def describe(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray) -> dict:
@@ -158,3 +120,21 @@ def describe(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_tes
         "class_counts": [int(c) for c in counts],
         "test_class_counts": [int(c) for c in np.bincount(y_test, minlength=len(CLASS_NAMES))],
     }
+
+
+def load_test_set(cache: Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Test images (uint8) and labels from the verified Keras cache, without the training set."""
+    cache = cache or keras_cache_dir()
+    return tuple(idx.read_verified(cache / f"{idx.FILES[name].name}.gz", name, FIX_DATA)
+                 for name in ("test_images", "test_labels"))
+
+
+def describe_stage(job) -> None:
+    """Stage "data": describe the verified dataset in artifacts/data.json."""
+    (x_train, y_train), (x_test, y_test) = load_numpy()
+    atomic_write_json(job.out("artifacts/data.json"),
+                      {"checksums": job.inputs["dataset"], **describe(x_train, y_train, x_test, y_test)})
+
+
+def summary(job) -> str:
+    return f"4 fichiers vérifiés (SHA-256) dans {keras_cache_dir()}"

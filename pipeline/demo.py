@@ -1,18 +1,15 @@
-"""Export the trained network and a few test images as JavaScript data files for the site's in-browser demo (NumPy only)."""
+"""Export the trained network and a few test images as JavaScript files for the in-browser Démo (NumPy only)."""
 from __future__ import annotations
 
 import base64
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 
-from pipeline import cache, data, fr, idx
-from pipeline.config import Params
+from pipeline import data
 from pipeline.errors import PipelineError
-from pipeline.io import atomic_write_json, read_json
-from pipeline.stages import Paths, StageLog, write_if_changed
+from pipeline.io import atomic_write_bytes, atomic_write_json, read_json
 
 PER_CLASS = 10  # 10 images per class: 100 thumbnails, every class equally represented
 WEIGHT_NAMES = ("W1", "b1", "W2", "b2")
@@ -21,7 +18,6 @@ WEIGHT_NAMES = ("W1", "b1", "W2", "b2")
 WEIGHTS_FILE, IMAGES_FILE = "poids.js", "images.js"
 WEIGHTS_GLOBAL, IMAGES_GLOBAL = "DEMO_POIDS", "DEMO_IMAGES"
 DATA_FOLDER = Path("demo") / "data"  # inside docs/, published as site/demo/data/
-ASSETS = ("assets/demo.js", "assets/demo.css")  # inside docs/, counted in the page's weight
 TOLERANCE = 1e-4  # the issue's bound between our forward pass and Keras's probabilities
 MAX_TOTAL_BYTES = 1_000_000  # the issue's budget for everything the demo page downloads
 
@@ -112,77 +108,18 @@ def _facts(files: dict[str, bytes], weights: dict, indices: np.ndarray, labels: 
     }
 
 
-def export(folder: Path, weights: dict, images: np.ndarray, labels: np.ndarray, probabilities: np.ndarray,
-           seed: int, per_class: int = PER_CLASS) -> dict:
-    """Write the data files into `folder`, leaving byte-identical files alone; return the raw facts."""
-    files, facts = build_files(weights, images, labels, probabilities, seed, per_class)
-    facts["changed"] = sum(write_if_changed(folder / name, content) for name, content in files.items())
-    return facts
+def demo_stage(job) -> None:
+    """Stage "demo": weights and sampled test images into docs/demo/data/, checked against Keras first."""
+    run_dir = job.input("train", "artifacts/runs/{key}/")
+    images, labels = data.load_test_set()
+    weights = dict(np.load(run_dir / "weights.npz"))
+    probabilities = np.load(run_dir / "predictions.npz")["probabilities"]
+    files, facts = build_files(weights, images, labels, probabilities, job.params.seed)
+    for name, content in files.items():
+        atomic_write_bytes(job.out("docs/demo/data/") / name, content)
+    atomic_write_json(job.out("artifacts/demo.json"), facts)
 
 
-def page_facts(raw: dict, asset_bytes: int) -> dict:
-    """The raw facts plus the same numbers written in French for the template."""
-    total = sum(raw["sizes"].values()) + asset_bytes
-    return {**raw,
-            "count_fr": fr.integer(raw["count"]), "params_fr": fr.integer(raw["params"]),
-            "weights_kb": kilobytes(raw["sizes"][WEIGHTS_FILE]), "images_kb": kilobytes(raw["sizes"][IMAGES_FILE]),
-            "raw_weights_kb": kilobytes(raw["raw_weights_bytes"]), "assets_kb": kilobytes(asset_bytes),
-            "total_bytes": total, "total_kb": kilobytes(total),
-            "multiplications": fr.integer(raw["inputs"] * raw["hidden"] + raw["hidden"] * raw["outputs"]),
-            "max_difference_fr": scientific(raw["max_difference"]),
-            "keras_correct_fr": fr.integer(raw["keras_correct"])}
-
-
-def kilobytes(n_bytes: int) -> str:
-    return f"{fr.integer(n_bytes / 1000)}{fr.NBSP}ko"
-
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def scientific(value: float) -> str:
-    """2.1e-07 -> '2,1 × 10⁻⁷' (0 stays '0'): tiny differences readable by students."""
-    if value == 0:
-        return "0"
-    mantissa, exponent = f"{value:.1e}".split("e")
-    return f"{mantissa.replace('.', ',')}{fr.NBSP}×{fr.NBSP}10{str(int(exponent)).translate(_SUPERSCRIPT)}"
-
-
-def demo_stage(params: Params, paths: Paths, run_dir: Path, log: StageLog) -> dict:
-    """Export weights and sampled test images into docs/demo/data/; reused while the run is unchanged."""
-    start = time.perf_counter()
-    folder = paths.docs / DATA_FOLDER
-    key = cache.key_of({"run": run_dir.name, "seed": params.seed, "per_class": PER_CLASS,
-                        "code": cache.sources_digest(["demo", "data"])})
-    facts_path = paths.artifacts / "demo.json"
-    recomputed = not _fresh(facts_path, key, folder)
-    if recomputed:
-        images, labels = load_test_set()
-        weights = dict(np.load(run_dir / "weights.npz"))
-        probabilities = np.load(run_dir / "predictions.npz")["probabilities"]
-        atomic_write_json(facts_path, {"key": key, **export(folder, weights, images, labels, probabilities,
-                                                            params.seed)})
-    raw = read_json(facts_path)
-    asset_bytes = sum((paths.docs / name).stat().st_size for name in ASSETS if (paths.docs / name).exists())
-    facts = page_facts(raw, asset_bytes)
-    log.add("démo", recomputed, time.perf_counter() - start,
-            f"{raw['count']} images et {facts['params_fr']} poids dans docs/{DATA_FOLDER}/ ({facts['total_kb']})")
-    return facts
-
-
-def load_test_set() -> tuple[np.ndarray, np.ndarray]:
-    """Test images (uint8) and labels from the verified Keras cache, without the training set."""
-    cache_dir = data.keras_cache_dir()
-    return tuple(idx.read_verified(cache_dir / f"{idx.FILES[name].name}.gz", name, data.FIX_DATA)
-                 for name in ("test_images", "test_labels"))
-
-
-def _fresh(facts_path: Path, key: str, folder: Path) -> bool:
-    """Same key, and every file still there with the size it was written with."""
-    try:
-        facts = read_json(facts_path)
-    except (OSError, ValueError):
-        return False
-    return facts.get("key") == key and all(
-        (folder / name).exists() and (folder / name).stat().st_size == size
-        for name, size in facts.get("sizes", {}).items())
+def summary(job) -> str:
+    facts = read_json(job.final("artifacts/demo.json"))
+    return f"{facts['count']} images et {facts['params']} poids dans docs/{DATA_FOLDER}/"

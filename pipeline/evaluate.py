@@ -1,16 +1,7 @@
-"""Plain numbers from predictions: test loss and accuracy, confusion matrix, per-class scores, mistakes."""
+"""Plain numbers from test predictions: confusion matrix, per-class scores, confused pairs, mistakes (NumPy only)."""
 from __future__ import annotations
 
 import numpy as np
-
-
-def evaluate_model(model, X_test, y_test) -> tuple[float, float, np.ndarray]:
-    """Test loss and accuracy from Keras, computed once at the end, plus the predicted probabilities."""
-    # --8<-- [start:evaluate]
-    test_loss, test_accuracy = model.evaluate(X_test, y_test, verbose=0)
-    probabilities = model.predict(X_test, verbose=0)
-    # --8<-- [end:evaluate]
-    return float(test_loss), float(test_accuracy), probabilities.astype("float32")
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = 10) -> np.ndarray:
@@ -59,19 +50,11 @@ def confident_mistakes(probabilities: np.ndarray, y_true: np.ndarray, top: int =
              "probability": float(probabilities[i, predicted[i]])} for i in order]
 
 
-def mean_cross_entropy(probabilities: np.ndarray, y_true: np.ndarray) -> float:
-    """The sparse categorical cross-entropy averaged over images, as Keras computes it."""
-    eps = 1e-7  # Keras clips probabilities to [eps, 1 - eps] before the log
-    picked = np.clip(probabilities[np.arange(len(y_true)), y_true.astype(int)], eps, 1 - eps)
-    return float(-np.log(picked).mean())
-
-
 def summarise(probabilities: np.ndarray, y_true: np.ndarray) -> dict:
     """Every number the results pages need, from the test probabilities and labels."""
     predicted = probabilities.argmax(axis=1)
     matrix = confusion_matrix(y_true, predicted, probabilities.shape[1])
     return {
-        "accuracy_from_predictions": float((predicted == y_true).mean()),
         "confusion_matrix": matrix.tolist(),
         "per_class": per_class_scores(matrix),
         "confused_pairs": confused_pairs(matrix),

@@ -40,12 +40,6 @@ def points(value: float, digits: int = 2) -> str:
     return f"{decimal(value, digits)}{NBSP}point{'s' if abs(value) >= 2 else ''}"
 
 
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """'1 époque', '13 époques' (French: 0 and 1 take the singular)."""
-    word = singular if abs(count) < 2 else (plural_form or singular + "s")
-    return f"{integer(count)}{NBSP}{word}"
-
-
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
           "octobre", "novembre", "décembre")
 
@@ -108,3 +102,19 @@ def _fix_marks(text: str) -> str:
         piece = _BEFORE_MARK.sub(lambda m: NBSP + (m.group(1) or m.group(2)), pieces[i])
         pieces[i] = _GUILLEMETS.sub(lambda m: m.group(0).replace(" ", NBSP), piece)
     return "".join(pieces)
+
+
+def kilobytes(n_bytes: int) -> str:
+    """543127 -> '543 ko' (decimal kilobytes, as browsers report download sizes)."""
+    return f"{integer(n_bytes / 1000)}{NBSP}ko"
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def scientific(value: float) -> str:
+    """2.1e-07 -> '2,1 × 10⁻⁷' (0 stays '0'): tiny differences readable by students."""
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa.replace('.', ',')}{NBSP}×{NBSP}10{str(int(exponent)).translate(_SUPERSCRIPT)}"

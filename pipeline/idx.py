@@ -20,19 +20,18 @@ NUM_CLASSES = 10
 class IdxFile:
     name: str  # file name without .gz, as in the dataset's documentation
     sha256: str  # of the decompressed bytes: mirrors recompress, the content is identical
-    size: int  # decompressed bytes
 
 
 # Known content of the four files (../shared/data/fashion-mnist.sha256).
 FILES = {
     "train_images": IdxFile("train-images-idx3-ubyte",
-                            "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888", 47040016),
+                            "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
     "train_labels": IdxFile("train-labels-idx1-ubyte",
-                            "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9", 60008),
+                            "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
     "test_images": IdxFile("t10k-images-idx3-ubyte",
-                           "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b", 7840016),
+                           "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
     "test_labels": IdxFile("t10k-labels-idx1-ubyte",
-                           "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34", 10008),
+                           "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
 }
 
 

@@ -16,6 +16,14 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     atomic_write_with(path, lambda tmp: Path(tmp).write_bytes(data))
 
 
+def write_if_changed(path: Path, content: bytes) -> bool:
+    """Atomic write that leaves identical files alone, so rebuilds do not churn timestamps."""
+    if path.exists() and path.read_bytes() == content:
+        return False
+    atomic_write_bytes(path, content)
+    return True
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 

@@ -1,11 +1,10 @@
-"""Describe where a build came from: git state, versions, machine, date, and what each stage did."""
+"""Describe where a build comes from: git state, package versions and machine."""
 from __future__ import annotations
 
 import os
 import platform
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from pipeline.cache import package_versions
@@ -18,7 +17,8 @@ def git_state(root: Path) -> dict:
 
     try:
         commit = git("rev-parse", "HEAD")
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+        # README.md is the build's own output: rewriting it must not flag the next build as dirty.
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)README.md"))
     except (OSError, subprocess.SubprocessError):
         commit, dirty = "", False
     return {"commit": commit or "inconnu", "dirty": dirty}
@@ -39,21 +39,11 @@ def machine() -> dict:
             "python": sys.version.split()[0]}
 
 
-def build_manifest(root: Path, params: dict, run_key: str, run_info: dict, checksums: dict,
-                   stages: list[dict], started: float) -> dict:
-    """The machine-readable record of one build (artifacts/manifest.json)."""
+def describe(root: Path) -> dict:
+    """Where this build runs: git state, package versions, machine (no date: pages stay byte-stable)."""
     return {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "run": run_key,
-        "trained": run_info.get("finished", ""),
-        "training_seconds": run_info.get("seconds", 0.0),
         "git": git_state(root),
-        "params": params,
-        "seed": params["seed"],
         "versions": {"python": sys.version.split()[0], **package_versions(("tensorflow", "keras", "numpy",
                                                                            "matplotlib", "mkdocs", "jinja2"))},
         "machine": machine(),
-        "dataset_sha256": checksums,
-        "stages": stages,
-        "seconds": round(time.perf_counter() - started, 2),
     }

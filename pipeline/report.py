@@ -1,30 +1,52 @@
-"""Render templates/*.md.jinja with the run's context into docs/ pages and the README (no TensorFlow)."""
+"""Render templates/<page>.md.jinja with the run's context into docs/ pages and the README (no TensorFlow)."""
 from __future__ import annotations
 
 import re
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import yaml
 
 from pipeline import fr
 from pipeline.errors import PipelineError
+from pipeline.io import atomic_write_text
 
-# Site pages, in reading order: (template, output file in docs/, title in the navigation).
-PAGES = [
-    ("index.md.jinja", "index.md", "Accueil"),
-    ("donnees.md.jinja", "donnees.md", "Étape 1 — Données"),
-    ("modele.md.jinja", "modele.md", "Étape 2 — Modèle"),
-    ("entrainement.md.jinja", "entrainement.md", "Étape 3 — Compilation et entraînement"),
-    ("performances.md.jinja", "performances.md", "Étape 4 — Performances"),
-    ("evaluation.md.jinja", "evaluation.md", "Étape 5 — Évaluation"),
-    ("demo.md.jinja", "demo.md", "Démo"),
-    ("README.md.jinja", "rapport.md", "Rapport"),
-    ("variabilite.md.jinja", "variabilite.md", "Variabilité"),
-    ("reproductibilite.md.jinja", "reproductibilite.md", "Reproductibilité"),
-    ("mainteneurs.md.jinja", "mainteneurs.md", "Pour les mainteneurs"),
-]
-README_TEMPLATE = "README.md.jinja"
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the site, in navigation order: its title, its file in docs/, its template."""
+    title: str
+    output: str  # relative to docs/, e.g. "donnees.md"
+
+    @property
+    def template(self) -> str:
+        return self.output + ".jinja"
+
+
+def nav_pages(mkdocs_yml: Path) -> list[Page]:
+    """The pages, read from mkdocs.yml's nav: the one list of pages (templates/<page>.md.jinja each)."""
+    try:
+        # MkDocs files may hold !!python tags for other plugins; the nav itself is plain YAML.
+        config = yaml.load(mkdocs_yml.read_text(encoding="utf-8"), Loader=_IgnoreTagsLoader)
+        nav = config["nav"]
+        pages = [Page(*next(iter(entry.items()))) for entry in nav]
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, StopIteration) as exc:
+        raise PipelineError("la navigation de mkdocs.yml est illisible.", where=str(mkdocs_yml),
+                            fix="écrivez « nav: » puis une ligne « - Titre: page.md » par page.",
+                            detail=f"{type(exc).__name__}: {exc}") from None
+    return pages
+
+
+class _IgnoreTagsLoader(yaml.SafeLoader):
+    pass
+
+
+_IgnoreTagsLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+README_TEMPLATE = "rapport.md.jinja"  # the Rapport page, rendered a second time for GitHub as README.md
 _MARKER = re.compile(r"#\s*--8<--\s*\[(start|end):([\w-]+)\]")
 
 
@@ -110,10 +132,27 @@ def _template_location(exc: BaseException, name: str) -> str:
     return where
 
 
-def render_all(templates: Path, root: Path, context: dict) -> dict[str, str]:
-    """{output path relative to root: Markdown} for every site page and the README."""
+def render_all(templates: Path, root: Path, context: dict, pages: list) -> dict[str, str]:
+    """{output path relative to root: Markdown} for every page of the nav, and README.md."""
     site_env = make_environment(templates, root, "site")
     readme_env = make_environment(templates, root, "readme")
-    outputs = {f"docs/{out}": render_template(site_env, tpl, context) for tpl, out, _ in PAGES}
+    outputs = {f"docs/{page.output}": render_template(site_env, page.template, context) for page in pages}
     outputs["README.md"] = render_template(readme_env, README_TEMPLATE, context)
     return outputs
+
+
+def pages_stage(job) -> None:
+    """Stage "pages": render every template in memory first, so one bad template changes no page."""
+    from pipeline.context import build_context, load_artifacts
+
+    context = build_context(load_artifacts(job))
+    outputs = render_all(job.root / "templates", job.root, context, nav_pages(job.root / "mkdocs.yml"))
+    readme = outputs.pop("README.md")
+    for relative, text in outputs.items():
+        atomic_write_text(job.out(relative), text)
+    atomic_write_text(job.out("artifacts/README.pending.md"), readme)
+
+
+def summary(job) -> str:
+    pages = [out for out in job.stage.outputs if out.startswith("docs/")]
+    return f"{len(pages)} pages rendues dans docs/ et le README en attente du site"

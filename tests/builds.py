@@ -2,27 +2,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-# What a build needs from the repository; everything else is generated.
-PROJECT_FILES = ["pipeline", "templates", "docs/assets", "mkdocs.yml", "params.yaml"]
+from bench.measure import ROOT, copy_project  # noqa: F401  (one copy for tests and bench)
+
 E2E_EPOCHS = 3  # enough for curves with a best epoch, fast enough for `make test`
-
-
-def copy_project(dest: Path) -> Path:
-    """A fresh copy of the sources in `dest`, without any generated output."""
-    for name in PROJECT_FILES:
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "data"))
-        else:
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
-    return dest
 
 
 def run_report(root: Path, params: Path | None = None, env: dict | None = None, timeout: int = 900):

@@ -7,6 +7,7 @@ import numpy as np
 
 from pipeline.config import Params
 from pipeline.evaluate import summarise
+from pipeline.schema import Metrics, from_dict
 
 BASE_HISTORY = {
     "loss": [0.50, 0.38, 0.34, 0.31, 0.29, 0.28, 0.26, 0.25],
@@ -72,33 +73,34 @@ def make_figure_facts() -> dict:
     }
 
 
-def make_context(**metric_overrides):
-    from pipeline.context import build_context
-    from pipeline.run_context import build_run_context
-
-    data_info = make_data_info(metric_overrides.pop("counts", None))
-    metrics = make_metrics(**metric_overrides)
-    context = build_context(data_info, metrics, make_figure_facts(), {"key": "abc123"})
-    context.update(build_run_context({"epoch_seconds": [0.5, 0.6, 0.4]}, make_manifest(),
-                                     variability=None, bench=None))
-    context["demo"] = make_demo_facts()
-    return context
-
-
 def make_demo_facts() -> dict:
-    """What the demo stage reports for a real run (sizes in bytes)."""
-    from pipeline.demo import page_facts
-
-    raw = {"count": 100, "per_class": 10, "params": 101770, "inputs": 784, "hidden": 128, "outputs": 10,
-           "sizes": {"poids.js": 543127, "images.js": 110950}, "raw_weights_bytes": 407080,
-           "max_difference": 4.6e-07, "same_class": 100, "keras_correct": 91, "changed": 0}
-    return page_facts(raw, 23000)
+    """What the demo stage writes for a real run (sizes in bytes)."""
+    return {"count": 100, "per_class": 10, "params": 101770, "inputs": 784, "hidden": 128, "outputs": 10,
+            "sizes": {"poids.js": 543127, "images.js": 110950}, "raw_weights_bytes": 407080,
+            "max_difference": 4.6e-07, "same_class": 100, "keras_correct": 91}
 
 
-def make_manifest() -> dict:
-    return {"date": "2026-11-26T06:00:00+0000", "trained": "2026-11-26T05:59:00+0000", "training_seconds": 12.5,
-            "git": {"commit": "0123456789abcdef", "dirty": True},
+def make_provenance() -> dict:
+    return {"git": {"commit": "0123456789abcdef", "dirty": True},
             "versions": {"python": "3.11.7", "tensorflow": "2.21.0", "keras": "3.15.1", "numpy": "2.4.6"},
-            "machine": {"cpu": "Test CPU", "cores": 2, "system": "Linux", "python": "3.11.7"},
-            "dataset_sha256": {"train-images-idx3-ubyte": "c59f"}, "params": make_metrics()["params"],
-            "stages": [{"stage": "entraînement", "recomputed": True, "seconds": 12.5, "summary": "8 époques"}]}
+            "machine": {"cpu": "Test CPU", "cores": 2, "system": "Linux", "python": "3.11.7"}}
+
+
+def make_artifacts(counts=None, variability=None, bench=None, **metric_overrides):
+    """Hand-made versions of every file the pages read, as the pages stage would load them."""
+    from pipeline.context import Artifacts
+
+    return Artifacts(
+        data_info=make_data_info(counts), metrics=from_dict(Metrics, make_metrics(**metric_overrides)),
+        figures=make_figure_facts(), demo=make_demo_facts(),
+        run={"key": "abc123", "finished": "2026-11-26T05:59:00+0000", "seconds": 12.5},
+        timings={"epoch_seconds": [0.5, 0.6, 0.4]},
+        outputs={"shapes": "Images d'entraînement : (60000, 28, 28)\n", "evaluate": "Exactitude : 0.8772\n"},
+        provenance=make_provenance(), variability=variability, bench=bench, demo_asset_bytes=23000)
+
+
+def make_context(**overrides) -> dict:
+    """The context the templates receive, from the same builder the build uses."""
+    from pipeline.context import build_context
+
+    return build_context(make_artifacts(**overrides))

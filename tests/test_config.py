@@ -23,11 +23,6 @@ def test_nested_early_stopping_values_are_read():
     assert params.early_stopping.restore_best_weights is False
 
 
-def test_params_are_frozen():
-    with pytest.raises(AttributeError):
-        Params().epochs = 3
-
-
 @pytest.mark.parametrize("raw, expected_in_message", [
     ({"epoch": 20}, "vouliez-vous dire « epochs »"),
     ({"early_stopping": {"patiense": 3}}, "early_stopping.patience"),

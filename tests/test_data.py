@@ -18,7 +18,7 @@ def synthetic_mirror(tmp_path, monkeypatch, tiny_images):
     arrays = {"train_images": images, "train_labels": labels, "test_images": images[:20], "test_labels": labels[:20]}
     for key, array in arrays.items():
         raw = idx_bytes(array)
-        spec = idx.IdxFile(idx.FILES[key].name, hashlib.sha256(raw).hexdigest(), len(raw))
+        spec = idx.IdxFile(idx.FILES[key].name, hashlib.sha256(raw).hexdigest())
         monkeypatch.setitem(idx.FILES, key, spec)
         write_gz(mirror / f"{spec.name}.gz", raw)
     monkeypatch.setenv("FASHION_MNIST_DIR", str(mirror))
@@ -82,26 +82,6 @@ def test_no_data_anywhere_and_no_network_gives_the_install_command(synthetic_mir
     assert "network unreachable" in info.value.detail
 
 
-def test_normalise_maps_0_255_to_float32_0_1(tiny_images):
-    images, _ = tiny_images
-    out = data.normalise(images)
-    assert out.dtype == np.float32
-    assert out.min() >= 0.0 and out.max() <= 1.0
-    assert out.max() == pytest.approx(images.max() / 255)
-
-
-def test_stratified_split_keeps_class_proportions_and_is_seeded():
-    labels = np.repeat(np.arange(10), 100)
-    train, val = data.stratified_split(labels, 0.1, seed=3)
-    assert len(val) == 100 and len(train) == 900
-    assert set(np.bincount(labels[val])) == {10}
-    assert not set(train) & set(val)
-    again_train, again_val = data.stratified_split(labels, 0.1, seed=3)
-    np.testing.assert_array_equal(val, again_val)
-    other = data.stratified_split(labels, 0.1, seed=4)[1]
-    assert not np.array_equal(np.sort(val), np.sort(other))
-
-
 def test_describe_reports_shapes_dtype_range_and_counts(tiny_images):
     images, labels = tiny_images
     info = data.describe(images, labels, images[:20], labels[:20])
@@ -116,11 +96,3 @@ def test_ten_french_class_names():
     assert len(set(data.CLASS_NAMES)) == 10
 
 
-def test_fit_and_validation_follow_the_protocol():
-    labels = np.repeat(np.arange(10), 20)
-    images = np.arange(200)
-    test_x, test_y = np.arange(50), np.zeros(50, dtype=int)
-    fit_x, fit_y, val_x, val_y = data.fit_and_validation("split", 0.1, 0, images, labels, test_x, test_y)
-    assert len(val_y) == 20 and len(fit_y) == 180 and not set(fit_x) & set(val_x)
-    fit_x, _, val_x, _ = data.fit_and_validation("test", 0.1, 0, images, labels, test_x, test_y)
-    assert fit_x is images and val_x is test_x  # the seed's validation_data=(X_test, y_test)

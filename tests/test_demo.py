@@ -12,7 +12,8 @@ from pipeline import demo, report
 from pipeline.config import Params
 from pipeline.data import CLASS_NAMES
 from pipeline.errors import PipelineError
-from pipeline.stages import Paths, StageLog
+from pipeline.runner import Job, Runner
+from pipeline.stages import table
 
 ROOT = Path(__file__).resolve().parents[1]
 NB = "\u00a0"
@@ -45,10 +46,17 @@ def keras_like(weights: dict, images: np.ndarray) -> np.ndarray:
     return (e / e.sum(axis=1, keepdims=True)).astype("float32")
 
 
+def export(folder: Path, weights, images, labels, probabilities, seed: int) -> dict:
+    files, facts = demo.build_files(weights, images, labels, probabilities, seed)
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    return facts
+
+
 @pytest.fixture
 def exported(tmp_path):
     weights, (images, labels) = make_weights(), make_images()
-    facts = demo.export(tmp_path, weights, images, labels, keras_like(weights, images), seed=7)
+    facts = export(tmp_path, weights, images, labels, keras_like(weights, images), seed=7)
     return tmp_path, weights, images, labels, facts
 
 
@@ -102,20 +110,8 @@ def test_export_refuses_probabilities_the_weights_do_not_give(tmp_path):
     weights, (images, labels) = make_weights(), make_images()
     wrong = keras_like(make_weights(seed=5), images)  # another network's predictions
     with pytest.raises(PipelineError, match="ne redonnent pas"):
-        demo.export(tmp_path, weights, images, labels, wrong, seed=7)
+        export(tmp_path, weights, images, labels, wrong, seed=7)
     assert not list(tmp_path.iterdir())  # nothing published
-
-
-def test_unchanged_export_rewrites_nothing_and_another_sample_rewrites_only_the_images(exported):
-    folder, weights, images, labels, facts = exported
-    assert facts["changed"] == 2
-    before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
-    again = demo.export(folder, weights, images, labels, keras_like(weights, images), seed=7)
-    assert again["changed"] == 0 and {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
-    other = demo.export(folder, weights, images, labels, keras_like(weights, images), seed=8)
-    assert other["changed"] == 1
-    assert (folder / "poids.js").stat().st_mtime_ns == before["poids.js"]
-    assert (folder / "images.js").stat().st_mtime_ns != before["images.js"]
 
 
 def test_a_network_of_the_real_size_fits_the_pages_one_megabyte_budget():
@@ -123,38 +119,33 @@ def test_a_network_of_the_real_size_fits_the_pages_one_megabyte_budget():
     files, facts = demo.build_files(weights, images, labels, keras_like(weights, images), seed=0)
     assert facts["params"] == 101_770 and facts["raw_weights_bytes"] == 407_080
     assert len(files["poids.js"]) < 407_080 * 4 / 3 + 2_000  # base64 overhead only
-    assets = sum((ROOT / "docs" / name).stat().st_size for name in demo.ASSETS)
+    assets = sum((ROOT / "docs" / "assets" / name).stat().st_size for name in ("demo.js", "demo.css"))
     assert sum(facts["sizes"].values()) + assets < demo.MAX_TOTAL_BYTES
-    page = demo.page_facts(facts, assets)
-    assert page["raw_weights_kb"] == f"407{NB}ko" and page["multiplications"] == f"101{NB}632"
 
 
-def test_french_formatting_of_sizes_and_tiny_differences():
-    assert demo.kilobytes(543_127) == f"543{NB}ko"
-    assert demo.scientific(4.6e-7) == f"4,6{NB}×{NB}10⁻⁷"
-    assert demo.scientific(0.0) == "0"
-
-
-def test_stage_exports_once_logs_one_line_and_is_then_reused(tmp_path, monkeypatch):
+def test_stage_exports_once_logs_one_line_and_is_then_reused(tmp_path, monkeypatch, capsys):
     weights, (images, labels) = make_weights(), make_images()
+    (tmp_path / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    stages = {stage.name: stage for stage in table(tmp_path)}
+    runner = Runner(tmp_path, {})
+    train = stages["train"]
     run_dir = tmp_path / "artifacts" / "runs" / "abc"
     run_dir.mkdir(parents=True)
     np.savez(run_dir / "weights.npz", **weights)
     np.savez(run_dir / "predictions.npz", probabilities=keras_like(weights, images))
-    monkeypatch.setattr(demo, "load_test_set", lambda: (images, labels))
-    paths, log = Paths(tmp_path), StageLog()
-    facts = demo.demo_stage(Params(seed=7), paths, run_dir, log)
+    runner.done["train"] = Job(train, "abc", tmp_path, Params(), {})  # as if training had just run
+    monkeypatch.setattr(demo.data, "load_test_set", lambda: (images, labels))
+    runner.run(stages["demo"], Params(seed=7))
     assert (tmp_path / "docs" / "demo" / "data" / "poids.js").exists()
-    assert [r["stage"] for r in log.records] == ["démo"] and log.records[0]["recomputed"]
-    assert "100 images" in log.records[0]["summary"]
-    assert facts["count_fr"] == "100" and facts["total_kb"].endswith(f"{NB}ko")
-    monkeypatch.setattr(demo, "load_test_set", lambda: pytest.fail("reused stage must not reload data"))
-    demo.demo_stage(Params(seed=7), paths, run_dir, log)
-    assert log.records[1]["recomputed"] is False
+    line = capsys.readouterr().out
+    assert line.startswith("▸ démo") and "refait" in line and "100 images" in line
+    monkeypatch.setattr(demo.data, "load_test_set", lambda: pytest.fail("reused stage must not reload data"))
+    runner.run(stages["demo"], Params(seed=7))
+    assert "réutilisé" in capsys.readouterr().out
     (tmp_path / "docs" / "demo" / "data" / "images.js").unlink()  # a missing file forces a new export
-    monkeypatch.setattr(demo, "load_test_set", lambda: (images, labels))
-    demo.demo_stage(Params(seed=7), paths, run_dir, log)
-    assert log.records[2]["recomputed"] and (tmp_path / "docs" / "demo" / "data" / "images.js").exists()
+    monkeypatch.setattr(demo.data, "load_test_set", lambda: (images, labels))
+    runner.run(stages["demo"], Params(seed=7))
+    assert "refait" in capsys.readouterr().out and (tmp_path / "docs" / "demo" / "data" / "images.js").exists()
 
 
 def test_demo_module_never_imports_tensorflow():
@@ -167,8 +158,9 @@ def page_text():
     weights, (images, labels) = make_weights(hidden=128), make_images()
     files, raw = demo.build_files(weights, images, labels, keras_like(weights, images), seed=0)
     env = report.make_environment(ROOT / "templates", ROOT, "site")
-    context = {"demo": demo.page_facts(raw, 20_000), "data": {"height": 28, "width": 28},
-               "run": {"key": "abc123", "seed": 0}}
+    from factories import make_context
+
+    context = make_context()
     return report.render_template(env, "demo.md.jinja", context)
 
 

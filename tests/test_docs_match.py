@@ -1,24 +1,23 @@
-"""The docs match the code: every generated page is in the nav, in the same order and with the same title."""
+"""The docs match the code: pages come from the nav, and the maintainers' page quotes real messages."""
 import re
 from pathlib import Path
 
-from pipeline.report import PAGES
+from pipeline.report import nav_pages
 
 ROOT = Path(__file__).resolve().parents[1]
+PAGES = nav_pages(ROOT / "mkdocs.yml")
 
 
-def nav_entries() -> list[tuple[str, str]]:
+def test_pages_are_read_from_the_nav_in_order():
     text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    nav = text.split("\nnav:\n", 1)[1]
-    return re.findall(r"^\s+- (.+?): (\S+\.md)\s*$", nav, flags=re.M)
-
-
-def test_nav_lists_exactly_the_rendered_pages_in_order():
-    assert nav_entries() == [(title, out) for _, out, title in PAGES]
+    in_text = re.findall(r"^\s+- (.+?): (\S+\.md)\s*$", text.split("\nnav:\n", 1)[1], flags=re.M)
+    assert [(page.title, page.output) for page in PAGES] == in_text
+    assert PAGES[0].output == "index.md" and len(PAGES) >= 10
 
 
 def test_every_message_in_the_maintainers_table_exists_in_the_code_and_has_its_test():
-    table = (ROOT / "templates" / "mainteneurs.md.jinja").read_text(encoding="utf-8")
+    page = (ROOT / "templates" / "mainteneurs.md.jinja").read_text(encoding="utf-8")
+    table = page.split("## Erreurs et messages", 1)[1].split("\n## ", 1)[0]
     source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "pipeline").glob("*.py"))
     rows = re.findall(r"^\| [^|]+ \| (.+?) \| (.+?) \|$", table, flags=re.M)[1:]
     assert len(rows) >= 20
@@ -30,8 +29,8 @@ def test_every_message_in_the_maintainers_table_exists_in_the_code_and_has_its_t
 
 
 def test_every_page_template_exists():
-    for template, _, _ in PAGES:
-        assert (ROOT / "templates" / template).is_file(), template
+    for page in PAGES:
+        assert (ROOT / "templates" / page.template).is_file(), page.template
 
 
 def test_site_is_strict_french_and_offline():
@@ -39,3 +38,17 @@ def test_site_is_strict_french_and_offline():
     assert re.search(r"^strict: true", text, re.M)
     assert "language: fr" in text
     assert "font: false" in text
+
+
+def test_the_maintainers_page_names_files_that_exist_and_three_at_most_for_common_changes():
+    page = (ROOT / "templates" / "mainteneurs.md.jinja").read_text(encoding="utf-8")
+    changes = page.split("## Quatre changements courants", 1)[1].split("\n## ", 1)[0]
+    rows = {row[0]: row[1] for row in re.findall(r"^\| \*\*(.+?)\*\* \| (.+) \|$", changes, flags=re.M)}
+    assert set(rows) == {"ajouter une figure", "ajouter une page", "ajouter un paramètre", "changer le réseau"}
+    for change, cell in rows.items():
+        files = [f for f in re.findall(r"`([\w/.-]+\.(?:py|jinja|yml|yaml|js))`", cell) if "nouvelle" not in f]
+        for name in files:
+            assert (ROOT / name).exists(), f"{change}: {name}"
+        if change != "changer le réseau":
+            edited = re.findall(r"`([\w/.-]+\.(?:py|jinja|yml|yaml))`", cell.split(". ")[0])
+            assert len(set(edited)) <= 3, (change, edited)

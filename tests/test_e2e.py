@@ -1,4 +1,6 @@
 """End to end on the real Fashion-MNIST: one build (few epochs) in a temporary folder, then its outputs."""
+import ast
+import hashlib
 import json
 import re
 import subprocess
@@ -6,20 +8,27 @@ import sys
 
 import pytest
 
+from builds import ROOT
 from pipeline import fr
-from pipeline.report import PAGES
+from pipeline.report import code_section, nav_pages
+
+PAGES = [page.output for page in nav_pages(ROOT / "mkdocs.yml")]
 
 pytestmark = pytest.mark.slow
 
 
-def metrics_of(root):
+def run_dir_of(root):
     run_dirs = [p for p in (root / "artifacts" / "runs").iterdir() if not p.name.startswith(".")]
     assert len(run_dirs) == 1
-    return json.loads((run_dirs[0] / "metrics.json").read_text(encoding="utf-8"))
+    return run_dirs[0]
+
+
+def metrics_of(root):
+    return json.loads((run_dir_of(root) / "metrics.json").read_text(encoding="utf-8"))
 
 
 def test_pages_figures_readme_and_site_exist(built_project):
-    for _, out, _ in PAGES:
+    for out in PAGES:
         assert (built_project / "docs" / out).stat().st_size > 500, out
         assert (built_project / "site" / out.replace(".md", ".html")).exists(), out
     readme = (built_project / "README.md").read_text(encoding="utf-8")
@@ -28,7 +37,7 @@ def test_pages_figures_readme_and_site_exist(built_project):
 
 
 def test_every_figure_a_page_names_exists(built_project):
-    for _, out, _ in PAGES:
+    for out in PAGES:
         text = (built_project / "docs" / out).read_text(encoding="utf-8")
         for name in re.findall(r"\(figures/([\w-]+\.png)", text):
             assert (built_project / "docs" / "figures" / name).stat().st_size > 1000, f"{out}: {name}"
@@ -83,9 +92,43 @@ def test_rendering_never_imports_tensorflow(built_project):
 def test_built_pages_follow_french_number_typography(built_project):
     from test_report import prose
 
-    for _, out, _ in PAGES:
+    for out in PAGES:
         body = prose((built_project / "docs" / out).read_text(encoding="utf-8"))
         assert not re.search(r"\d\.\d+\s?%", body), f"{out}: decimal point in a percentage"
         assert not re.search(r" [%;:!?](\s|$)", body), f"{out}: breaking space before punctuation"
         words = re.sub(r"&#?\w+;|[0-9a-f]{12,}", "", body)  # MathML entities and hashes are not numbers
         assert not re.search(r"\d{5,}", words), f"{out}: ungrouped thousands"
+
+
+def lesson_blocks(markdown: str) -> list[str]:
+    """The code blocks a page shows from pipeline/lesson.py (the source() macro titles them so)."""
+    return re.findall(r'```python title="pipeline/lesson.py"\n(.*?)\n```', markdown, flags=re.S)
+
+
+def test_code_shown_on_the_pages_is_code_the_build_executed(built_project):
+    """Every statement of every lesson block on the pages ran during this build's training."""
+    trace = json.loads((run_dir_of(built_project) / "lesson_trace.json").read_text(encoding="utf-8"))
+    lesson = built_project / "pipeline" / "lesson.py"
+    assert trace["sha256"] == hashlib.sha256(lesson.read_bytes()).hexdigest()  # the same file ran
+    source = lesson.read_text(encoding="utf-8")
+    sections = {name: code_section(built_project, "pipeline/lesson.py", name)
+                for name in re.findall(r"^\s*# --8<-- \[start:([\w-]+)\]", source, flags=re.M)}
+    statements = {node.lineno for node in ast.walk(ast.parse(source))
+                  if isinstance(node, ast.stmt) and not isinstance(node, ast.FunctionDef)}
+    lines = source.splitlines()
+    shown = 0
+    for out in PAGES:
+        for block in lesson_blocks((built_project / "docs" / out).read_text(encoding="utf-8")):
+            name = next((n for n, code in sections.items() if code == block), None)
+            assert name, f"{out}: a block that is no section of lesson.py:\n{block}"
+            start = next(i for i, line in enumerate(lines, 1) if f"[start:{name}]" in line)
+            end = next(i for i, line in enumerate(lines, 1) if f"[end:{name}]" in line)
+            missing = sorted(n for n in statements if start < n < end and n not in trace["executed_lines"])
+            assert not missing, f"{out}: section {name} shows lines that never ran: {missing}"
+            shown += 1
+    assert shown >= 8
+
+
+def test_the_lessons_own_prints_are_kept_for_the_pages(built_project):
+    outputs = json.loads((run_dir_of(built_project) / "outputs.json").read_text(encoding="utf-8"))
+    assert "(60000, 28, 28)" in outputs["shapes"] and "Exactitude sur le jeu de test" in outputs["evaluate"]

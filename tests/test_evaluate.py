@@ -41,15 +41,10 @@ def test_confident_mistakes_are_wrong_and_sorted_by_confidence():
     assert mistakes[0]["probability"] == pytest.approx(0.8)
 
 
-def test_mean_cross_entropy_matches_its_definition():
-    probs = np.array([[0.5, 0.5], [0.9, 0.1]])
-    assert evaluate.mean_cross_entropy(probs, np.array([0, 0])) == pytest.approx(-(np.log(0.5) + np.log(0.9)) / 2)
-
-
 def test_summarise_agrees_with_argmax_accuracy():
     from factories import make_probabilities
 
     probs, labels = make_probabilities(accuracy=0.8)
     summary = evaluate.summarise(probs, labels)
-    assert summary["accuracy_from_predictions"] == pytest.approx((probs.argmax(1) == labels).mean())
+    assert summary["errors"] == int((probs.argmax(1) != labels).sum()) > 0
     assert np.trace(np.array(summary["confusion_matrix"])) == len(labels) - summary["errors"]

@@ -89,11 +89,11 @@ def test_site_folder_cannot_be_replaced(project, monkeypatch, capsys):
     assert (project / "README.md").read_bytes() == readme
     assert {k: v for k, v in snapshot(project).items() if k.startswith("site")} == \
            {k: v for k, v in site.items() if k.startswith("site")}
-    assert not (project / "site.tmp").exists() and not (project / "site.old").exists()
+    assert not (project / "artifacts" / ".staging").exists() and not (project / "site.old").exists()
 
 
 def test_interrupted_while_drawing_figures_then_rerun(project, monkeypatch, capsys):
-    from pipeline.figure_set import draw_all as real_draw_all
+    from pipeline.figures_stage import draw_all as real_draw_all
 
     (project / "artifacts" / "figures.json").unlink()  # figures must be redrawn
     before = snapshot(project)
@@ -101,11 +101,11 @@ def test_interrupted_while_drawing_figures_then_rerun(project, monkeypatch, caps
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("pipeline.figure_set.draw_all", interrupted)
+    monkeypatch.setattr("pipeline.figures_stage.draw_all", interrupted)
     code, out = build(project, capsys)
     assert code == 130 and "intacts" in out.err
     assert snapshot(project) == before
-    monkeypatch.setattr("pipeline.figure_set.draw_all", real_draw_all)
+    monkeypatch.setattr("pipeline.figures_stage.draw_all", real_draw_all)
     code, out = build(project, capsys)
     assert code == 0, out.err
 
@@ -165,14 +165,13 @@ def test_killed_during_training_then_rerun(project):
     set_param(project, "epochs: 3", "epochs: 2")  # a new run to train
     before = snapshot(project)
     process = start_report(project, {"KERAS_HOME": os.environ["KERAS_HOME"]})
-    wait_for_line(process, "au plus 2 époques")
-    time.sleep(3)
+    wait_for_line(process, "val_loss")  # the first epoch is over: killed in the middle of training
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert snapshot(project) == before
     result = run_report(project, env={"KERAS_HOME": os.environ["KERAS_HOME"]})
     assert result.returncode == 0, result.stderr
-    assert not list((project / "artifacts" / "runs").glob(".*.tmp"))
+    assert not (project / "artifacts" / ".staging").exists()  # the killed run's leftovers are gone
     assert (project / "README.md").read_bytes() != before["README.md"]
 
 
@@ -187,7 +186,7 @@ def test_two_builds_at_once_do_not_mix(project):
     assert first.returncode == 0 and second.returncode == 0, out_first + out_second
     assert "Une autre construction est en cours" in out_second
     assert "réutilisé" in out_second.split("entraînement", 1)[1].splitlines()[0]  # trained once, reused once
-    assert (project / "site" / "index.html").exists() and not (project / "site.tmp").exists()
+    assert (project / "site" / "index.html").exists() and not (project / "artifacts" / ".staging").exists()
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="util-linux unshare absent")
@@ -208,9 +207,9 @@ def test_a_whole_build_needs_no_network(project):
 def test_interrupted_while_writing_pages_then_rerun(project, monkeypatch, capsys):
     touch_template(project)
     readme, site = (project / "README.md").read_bytes(), snapshot(project)
-    from pipeline import cli as cli_module
+    from pipeline import runner
 
-    real_write = cli_module.write_if_changed
+    real_write = runner.write_if_changed
     written = []
 
     def interrupted_after_one_page(path, content):
@@ -219,12 +218,12 @@ def test_interrupted_while_writing_pages_then_rerun(project, monkeypatch, capsys
         written.append(path)
         return real_write(path, content)
 
-    monkeypatch.setattr(cli_module, "write_if_changed", interrupted_after_one_page)
+    monkeypatch.setattr(runner, "write_if_changed", interrupted_after_one_page)
     assert build(project, capsys)[0] == 130
     assert (project / "README.md").read_bytes() == readme
     assert {k: v for k, v in snapshot(project).items() if k.startswith("site")} == \
            {k: v for k, v in site.items() if k.startswith("site")}
-    monkeypatch.setattr(cli_module, "write_if_changed", real_write)
+    monkeypatch.setattr(runner, "write_if_changed", real_write)
     code, out = build(project, capsys)
     assert code == 0, out.err
     assert "Une phrase ajoutée" in (project / "site" / "index.html").read_text(encoding="utf-8")

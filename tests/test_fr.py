@@ -25,11 +25,6 @@ def test_durations_read_naturally():
     assert fr.seconds(125) == f"2{NB}min{NB}05{NB}s"
 
 
-def test_plural_follows_french_rule():
-    assert fr.plural(1, "époque") == f"1{NB}époque"
-    assert fr.plural(13, "époque") == f"13{NB}époques"
-
-
 def test_typography_puts_non_breaking_spaces_before_high_punctuation():
     text = fr.typography("Précision : 88 % ! Pourquoi? Oui ; non")
     assert text == f"Précision{NB}: 88{NB}%{NB}! Pourquoi{NB}? Oui{NB}; non"
@@ -58,3 +53,9 @@ def test_dates_are_written_in_french():
 
 def test_guillemets_hold_their_words_with_non_breaking_spaces():
     assert fr.typography("C'est « dérouler » l'image.") == f"C'est «{NB}dérouler{NB}» l'image."
+
+
+def test_sizes_and_tiny_differences_read_in_french():
+    assert fr.kilobytes(543_127) == f"543{NB}ko"
+    assert fr.scientific(4.6e-7) == f"4,6{NB}×{NB}10⁻⁷"
+    assert fr.scientific(0.0) == "0"

@@ -12,8 +12,11 @@ ROOT = Path(__file__).resolve().parents[1]
 NB = "\u00a0"
 
 
+PAGES = report.nav_pages(ROOT / "mkdocs.yml")
+
+
 def render(**overrides) -> dict[str, str]:
-    return report.render_all(ROOT / "templates", ROOT, make_context(**overrides))
+    return report.render_all(ROOT / "templates", ROOT, make_context(**overrides), PAGES)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +33,7 @@ def prose(markdown: str) -> str:
 
 
 def test_every_page_and_the_readme_are_rendered(pages):
-    assert set(pages) == {f"docs/{out}" for _, out, _ in report.PAGES} | {"README.md"}
+    assert set(pages) == {f"docs/{page.output}" for page in PAGES} | {"README.md"}
 
 
 def test_stopped_early_and_restored_is_told_with_the_epochs():
@@ -97,7 +100,7 @@ def test_each_step_page_ends_with_exercises(pages):
 
 
 def test_code_shown_is_read_from_the_source():
-    code = report.code_section(ROOT, "pipeline/model.py", "model")
+    code = report.code_section(ROOT, "pipeline/lesson.py", "model")
     assert 'tf.keras.layers.Dense(128, activation="relu")' in code
     assert "--8<--" not in code
     page = render()["docs/modele.md"]
@@ -106,7 +109,7 @@ def test_code_shown_is_read_from_the_source():
 
 def test_missing_code_section_is_a_clear_error():
     with pytest.raises(PipelineError) as info:
-        report.code_section(ROOT, "pipeline/model.py", "absent")
+        report.code_section(ROOT, "pipeline/lesson.py", "absent")
     assert "absent" in info.value.what
 
 
@@ -142,9 +145,6 @@ def test_inline_formulas_never_start_a_line_where_markdown_would_make_them_a_blo
 
 
 def test_reproducibility_page_shows_the_last_benchmark_and_survives_a_malformed_one():
-    from pipeline.run_context import build_run_context
-    from factories import make_manifest
-
     bench = {"machine": {"cpu_model": "CPU X", "cpu_count": 2, "date": "2026-11-26T06:01:21+0000"},
              "settings": {"runs": 3, "epochs": 5},
              "candidates": [{"label": "seed (énoncé)", "peak_rss_mb": 1606.2, "ratio_to_seed_steady": 1.0,
@@ -152,28 +152,20 @@ def test_reproducibility_page_shows_the_last_benchmark_and_survives_a_malformed_
                              "wall_seconds": {"median": 31.0}}],
              "targets": [{"target": "s/époque projet ÷ énoncé", "value": 0.35, "limit": 0.4, "unit": "×",
                           "verdict": "OK"}]}
-    context = make_context()
-    context.update(build_run_context({"epoch_seconds": [0.5]}, make_manifest(), None, bench))
     env = report.make_environment(ROOT / "templates", ROOT, "site")
-    page = report.render_template(env, "reproductibilite.md.jinja", context)
+    page = report.render_template(env, "reproductibilite.md.jinja", make_context(bench=bench))
     assert "CPU X" in page and f"2,0{NB}s" in page and "| 0,35×" in page
-    assert build_run_context({"epoch_seconds": [0.5]}, make_manifest(), None, {"machine": 3})["bench"] is None
+    assert make_context(bench={"machine": 3})["bench"] is None
 
 
 def test_variability_page_shows_fresh_runs_and_flags_runs_made_with_other_parameters():
-    from factories import make_manifest
-    from pipeline.run_context import build_run_context
-
-    manifest = make_manifest()
-    same = {k: v for k, v in manifest["params"].items() if k != "seed"}
+    same = {k: v for k, v in make_context()["repro"]["params"].items() if k != "seed"}
     runs = [{"seed": s, "accuracy": a, "epochs_run": e, "best_epoch": e - 5, "training_seconds": 12.0}
             for s, a, e in [(1, 0.871, 12), (2, 0.879, 14), (3, 0.868, 11)]]
     env = report.make_environment(ROOT / "templates", ROOT, "site")
-    context = make_context()
-    context.update(build_run_context({"epoch_seconds": [0.5]}, manifest, {"params": same, "runs": runs}, None))
+    context = make_context(variability={"params": same, "runs": runs})
     page = report.render_template(env, "variabilite.md.jinja", context)
     assert f"87,27{NB}%" in page and f"1,10{NB}point" in page and "il faut la comparer sur plusieurs graines" in page.replace("\n", " ")
-    other = dict(same, epochs=40)
-    context.update(build_run_context({"epoch_seconds": [0.5]}, manifest, {"params": other, "runs": runs}, None))
+    context = make_context(variability={"params": dict(same, epochs=40), "runs": runs})
     page = report.render_template(env, "variabilite.md.jinja", context)
     assert "avec d'autres paramètres" in page and "87,27" not in page

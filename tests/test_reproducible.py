@@ -27,3 +27,27 @@ def test_two_cold_builds_with_the_same_parameters_are_identical(built_project, t
     assert sorted(first) == sorted(second)
     different = [name for name in first if first[name] != second[name]]
     assert different == []
+
+
+def git(root, *args):
+    import subprocess
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout
+
+
+def test_in_a_git_checkout_a_rebuild_changes_nothing_and_git_stays_clean(built_project, tmp_path, keras_home):
+    """A fresh clone whose committed README is this run's report: two builds leave `git status` empty."""
+    root = copy_project(tmp_path / "clone")
+    set_param(root, "epochs: 20", f"epochs: {E2E_EPOCHS}")
+    (root / "README.md").write_bytes((built_project / "README.md").read_bytes())
+    git(root, "init", "-q")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "clone")
+    env = {"KERAS_HOME": str(keras_home)}
+    first = run_report(root, env=env)
+    assert first.returncode == 0, first.stderr
+    assert git(root, "status", "--porcelain") == ""
+    assert "(avec des modifications non enregistrées)" not in (root / "docs" / "reproductibilite.md").read_text()
+    second = run_report(root, env=env, timeout=120)
+    stage_lines = [line for line in second.stdout.splitlines() if line.startswith("▸")]
+    assert stage_lines and all("réutilisé" in line for line in stage_lines), second.stdout
+    assert git(root, "status", "--porcelain") == ""

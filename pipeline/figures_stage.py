@@ -1,0 +1,30 @@
+"""Stage "figures": draw every figure of the site into docs/figures/ from the run's files (no TensorFlow)."""
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline import data
+from pipeline.figure_set import draw_all
+from pipeline.io import atomic_write_bytes, atomic_write_json, read_json
+from pipeline.schema import read_metrics
+
+RUN = "artifacts/runs/{key}/"
+
+
+def figures_stage(job) -> None:
+    (x_train, y_train), (x_test, y_test) = data.load_numpy()
+    run_dir = job.input("train", RUN)
+    metrics = read_metrics(run_dir / "metrics.json")
+    probabilities = np.load(run_dir / "predictions.npz")["probabilities"]
+    weights = dict(np.load(run_dir / "weights.npz"))
+    pngs, facts = draw_all(job.params.seed, x_train, y_train, x_test, y_test, metrics.to_dict(),
+                           probabilities, weights)
+    folder = job.out("docs/figures/")
+    for name, png in pngs.items():
+        atomic_write_bytes(folder / f"{name}.png", png)
+    atomic_write_json(job.out("artifacts/figures.json"), facts)
+
+
+def summary(job) -> str:
+    count = len(read_json(job.final("artifacts/figures.json"))["files"])
+    return f"{count} figures dans docs/figures/"
