@@ -47,11 +47,21 @@ lock: ## Régénérer requirements.lock (versions et empreintes) depuis requirem
 	$(PY) -m pip install -q uv && $(VENV)/bin/uv pip compile requirements.in --generate-hashes \
 	  --python-version 3.11 --python-platform x86_64-manylinux_2_28 -o requirements.lock
 
+# The lock holds TensorFlow's CPU build; where an NVIDIA GPU answers, the same release with CUDA replaces it.
+# Both builds write the same tensorflow/ folder, so one is removed before the other goes in.
+TF_VERSION := $(shell sed -n 's/^tensorflow-cpu==\([^ ]*\).*/\1/p' requirements.in)
+
 $(STAMP): requirements.lock
 	@echo "Installation de l'environnement $(VENV)/ (TensorFlow, MkDocs… : quelques minutes la première fois)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	@if $(PY) -m pip show tensorflow >/dev/null 2>&1; then $(PY) -m pip uninstall -q -y tensorflow; fi
 	$(PY) -m pip install -q --require-hashes -r requirements.lock
+	@if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi >/dev/null 2>&1; then \
+	  echo "GPU NVIDIA détecté : installation de tensorflow[and-cuda]==$(TF_VERSION) à la place de tensorflow-cpu"; \
+	  $(PY) -m pip uninstall -q -y tensorflow-cpu && \
+	  $(PY) -m pip install -q "tensorflow[and-cuda]==$(TF_VERSION)"; \
+	fi
 	@touch $@
 
 # Fashion-MNIST without internet: Debian's package, when nothing else provides the files.

@@ -5,7 +5,6 @@ import os
 import platform
 import statistics
 import time
-from importlib import metadata
 
 # The targets (ratios measured in one invocation).
 EPOCH_RATIO_MAX = 0.4  # project s/epoch ≤ 0.4 × seed s/epoch
@@ -64,12 +63,9 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    versions = {}
-    for package in ("tensorflow", "keras", "numpy"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
+    from pipeline.cache import package_versions  # knows the CPU build's package name
+
+    versions = package_versions(("tensorflow", "keras", "numpy"))
     return {
         "cpu_model": model,
         "cpu_count": os.cpu_count(),

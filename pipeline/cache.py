@@ -25,13 +25,18 @@ def tree_digest(paths: Iterable[Path]) -> str:
 
 
 def package_versions(names: Iterable[str] = ("tensorflow", "keras", "numpy")) -> dict[str, str]:
-    """Installed versions read from package metadata, without importing the packages."""
+    """Installed versions read from package metadata, without importing the packages.
+
+    "tensorflow" is also found as the CPU build "tensorflow-cpu" (same code, same version number).
+    """
     versions = {}
     for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "absent"
+        for candidate in (name, f"{name}-cpu") if name == "tensorflow" else (name,):
+            try:
+                versions[name] = metadata.version(candidate)
+                break
+            except metadata.PackageNotFoundError:
+                versions[name] = "absent"
     return versions
 
 

@@ -34,8 +34,14 @@ LESSON = Path(__file__).with_name("lesson.py")
 
 
 def quiet_tensorflow() -> None:
-    """Before the first TensorFlow import: its C++ INFO and WARNING lines are not for students."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # errors stay visible
+    """Before the first TensorFlow import: its C++ INFO and WARNING lines are not for students.
+
+    With the CPU build (requirements.lock), these two settings leave only Keras's progress; errors,
+    Python's and TensorFlow's, stay visible. oneDNN off changes neither the numbers nor the speed
+    of this XLA-compiled network (measured: identical metrics.json, same seconds per epoch).
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # INFO and WARNING hidden, ERROR shown
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # its "oneDNN custom operations" banner ignores the level
 
 
 def prepare_tensorflow(params: Params):
