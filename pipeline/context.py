@@ -87,6 +87,7 @@ def build_context(a: Artifacts) -> dict:
         "outputs": a.outputs,
         "demo": _demo(a.demo, a.demo_asset_bytes),
         "stages": [_stage(stage) for stage in a.stages],
+        "experiments": None,  # filled from artifacts/experiments.json by the experiments work (issue 13)
         **build_run_context(a.timings, provenance, a.variability, a.bench),
     }
 
