@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help report test test-fast serve bench variability publish lock clean data browser
+.PHONY: help report test test-fast serve bench variability publish lock clean data browser dictionary
 
 help: ## Liste des commandes
 	@echo "Rapport Fashion-MNIST — commandes :"
@@ -21,7 +21,7 @@ help: ## Liste des commandes
 report: $(STAMP) data ## Entraîner (si besoin), dessiner les figures, écrire le README et construire site/
 	$(PY) -m pipeline report
 
-test: $(STAMP) data browser ## Tous les tests : unitaires, de bout en bout et navigateur
+test: $(STAMP) data browser dictionary ## Tous les tests : unitaires, de bout en bout et navigateur
 	$(PY) -m pytest -q
 
 test-fast: $(STAMP) ## Tests unitaires rapides seulement (sans entraînement réel ni navigateur)
@@ -80,6 +80,14 @@ browser:
 	  echo "Installation du navigateur : apt-get install chromium"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else echo "Chromium absent : installez « sudo apt-get install chromium » pour les tests navigateur."; exit 2; fi
+
+# Debian's French dictionary for the spelling test of the built pages.
+dictionary:
+	@if command -v hunspell >/dev/null && [ -f /usr/share/hunspell/fr_FR.dic -o -f /usr/share/hunspell/fr.dic ]; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installation du dictionnaire : apt-get install hunspell hunspell-fr"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hunspell hunspell-fr; \
+	else echo "Dictionnaire absent : installez « sudo apt-get install hunspell hunspell-fr » pour le test d'orthographe."; exit 2; fi
 
 clean: ## Supprimer les sorties générées (site, artefacts, pages) ; garde .venv et le README
 	rm -rf site site.tmp site.old artifacts docs/figures docs/*.md

@@ -1,0 +1,79 @@
+"""French spelling of every built page, checked with a real dictionary (Debian's hunspell-fr)."""
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+ALLOWLIST = Path(__file__).with_name("spelling_allowlist.txt")
+SKIPPED_TAGS = {"code", "pre", "math", "script", "style", "svg", "kbd"}
+
+
+class VisibleText(HTMLParser):
+    """The words a reader sees in a page's article: no code, formulas, scripts or navigation."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth_article = 0
+        self.skipping = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "article":
+            self.depth_article += 1
+        elif tag in SKIPPED_TAGS:
+            self.skipping += 1
+
+    def handle_endtag(self, tag):
+        if tag == "article":
+            self.depth_article -= 1
+        elif tag in SKIPPED_TAGS:
+            self.skipping = max(0, self.skipping - 1)
+
+    def handle_data(self, data):
+        if self.depth_article and not self.skipping:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = VisibleText()
+    parser.feed(html)
+    return " ".join(parser.parts)
+
+
+def words_of(text: str) -> list[str]:
+    """Words to check: letters (with apostrophes and hyphens inside), no numbers, URLs or identifiers."""
+    text = re.sub(r"https?://\S+|\S+\.(?:py|md|yml|yaml|png|js|json|html|ipynb|keras|npz)\b", " ", text)
+    return [w for w in re.findall(r"[A-Za-zÀ-ÿœŒ]+(?:['’-][A-Za-zÀ-ÿœŒ]+)*", text) if not re.search(r"[_0-9]", w)]
+
+
+def misspelled(words: list[str], allowed: set[str]) -> set[str]:
+    result = subprocess.run(["hunspell", "-d", "fr_FR", "-l"], input="\n".join(words), capture_output=True,
+                            text=True, check=True)
+    return {w for w in result.stdout.split() if w not in allowed and w.lower() not in allowed}
+
+
+@pytest.fixture(scope="module")
+def allowed() -> set[str]:
+    if shutil.which("hunspell") is None or not Path("/usr/share/hunspell/fr_FR.dic").exists() and \
+            not Path("/usr/share/hunspell/fr.dic").exists():
+        pytest.fail("hunspell et hunspell-fr absents : lancez « make test », qui installe ces paquets Debian.")
+    return {line.split("#")[0].strip() for line in ALLOWLIST.read_text(encoding="utf-8").splitlines()} - {""}
+
+
+def test_the_dictionary_catches_a_misspelling(allowed):
+    assert misspelled(["entraînement", "époque", "entrainemment"], allowed) == {"entrainemment"}
+
+
+def test_every_built_page_is_spelled_correctly(built_project, allowed):
+    problems = {}
+    for page in sorted((built_project / "site").glob("*.html")):
+        if page.name == "404.html":
+            continue
+        bad = misspelled(words_of(visible_text(page.read_text(encoding="utf-8"))), allowed)
+        if bad:
+            problems[page.name] = sorted(bad)
+    assert not problems, problems
