@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline import data, train
+from pipeline import data, trace, train
 from pipeline.config import params_from_dict
 from pipeline.report import code_section
 
@@ -101,6 +101,6 @@ def test_trace_records_the_lines_that_ran_and_only_those(tmp_path):
     module.write_text("def f(x):\n    if x:\n        return 1\n    return 2\n", encoding="utf-8")
     namespace = {}
     exec(compile(module.read_text(), str(module), "exec"), namespace)
-    with train.trace_lines(module) as executed:
+    with trace.trace_lines(module) as executed:
         namespace["f"](True)
     assert executed == {2, 3}
