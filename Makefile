@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help report test test-fast serve bench variability publish lock clean data browser dictionary
+.PHONY: help report test test-fast serve bench site-complet experiences variability publish lock clean data browser dictionary pdf poppler
 
 help: ## Liste des commandes
 	@echo "Rapport Fashion-MNIST — commandes :"
@@ -21,7 +21,7 @@ help: ## Liste des commandes
 report: $(STAMP) data ## Entraîner (si besoin), dessiner les figures, écrire le README et construire site/
 	$(PY) -m pipeline report
 
-test: $(STAMP) data browser dictionary ## Tous les tests : unitaires, de bout en bout et navigateur
+test: $(STAMP) data browser dictionary poppler ## Tous les tests : unitaires, de bout en bout et navigateur
 	$(PY) -m pytest -q
 
 test-fast: $(STAMP) ## Tests unitaires rapides seulement (sans entraînement réel ni navigateur)
@@ -32,14 +32,25 @@ serve: ## Servir site/ sur http://127.0.0.1:8000/ (PORT=8080 make serve pour cha
 	@echo "Site servi sur http://127.0.0.1:$(PORT)/ (Ctrl-C pour arrêter)"
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory site
 
-variability: $(STAMP) data ## Entraîner 5 graines et publier leur variabilité (page Variabilité)
+site-complet: experiences browser ## Le site complet : make report + toutes les expériences + la variabilité + le PDF
+	$(PY) -m pipeline.pdf
+
+pdf: report browser ## Tout le rapport en un seul PDF (site/rapport.pdf), imprimé par Chromium depuis le site
+	$(PY) -m pipeline.pdf
+
+experiences: $(STAMP) data ## Entraîner les expériences en parallèle (ONLY="patience lot", DASK_SCHEDULER=tcp://…), puis publier
+	$(PY) -m pipeline experiments $(if $(ONLY),--only $(ONLY)) $(if $(WORKERS),--workers $(WORKERS)) \
+	  $(if $(DASK_SCHEDULER),--scheduler $(DASK_SCHEDULER))
+
+variability: $(STAMP) data ## Seulement les 5 graines de la page Variabilité (une partie de make experiences)
 	$(PY) -m pipeline variability
 
-bench: $(STAMP) data ## Mesurer la vitesse face au code de l'énoncé et les reconstructions (bench/results/)
+bench: $(STAMP) data ## Mesurer la vitesse face au code de l'énoncé, les reconstructions et les expériences (bench/results/)
 	$(PY) -m bench.run
 	$(PY) -m bench.incremental
+	$(PY) -m bench.sweep
 
-publish: report ## Publier le site sur GitHub Pages (branche gh-pages, poussée vers origin)
+publish: site-complet ## Publier le site complet sur GitHub Pages (branche gh-pages, poussée vers origin)
 	@git remote get-url origin >/dev/null 2>&1 || { echo "Pas de dépôt distant « origin » : rien à publier."; exit 2; }
 	$(PY) -m mkdocs gh-deploy --force --strict -m "Site du rapport ({sha}, MkDocs {version})"
 
@@ -89,5 +100,13 @@ dictionary:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hunspell hunspell-fr; \
 	else echo "Dictionnaire absent : installez « sudo apt-get install hunspell hunspell-fr » pour le test d'orthographe."; exit 2; fi
 
+# Debian's poppler-utils (pdftotext, pdfimages, pdfinfo) for the tests that read the PDF back.
+poppler:
+	@if command -v pdftotext >/dev/null && command -v pdfimages >/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installation des outils PDF : apt-get install poppler-utils"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; \
+	else echo "Outils PDF absents : installez « sudo apt-get install poppler-utils » pour les tests du PDF."; exit 2; fi
+
 clean: ## Supprimer les sorties générées (site, artefacts, pages) ; garde .venv et le README
-	rm -rf site site.tmp site.old artifacts docs/figures docs/*.md
+	rm -rf site site.old artifacts docs/figures docs/experiences docs/demo/data docs/telechargements docs/*.md

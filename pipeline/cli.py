@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import fcntl
 import os
 import sys
@@ -13,20 +12,23 @@ from pathlib import Path
 from pipeline import data, provenance, stages
 from pipeline.config import Params, load_params
 from pipeline.errors import PipelineError
-from pipeline.io import atomic_write_json, read_json
 from pipeline.runner import Runner
-from pipeline.schema import read_metrics
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description="Rapport Fashion-MNIST.")
-    parser.add_argument("command", choices=["report", "variability"],
-                        help="report : entraîner si besoin, puis publier le site ; "
-                             "variability : entraîner plusieurs graines, puis publier")
+    parser.add_argument("command", choices=["report", "experiments", "variability"],
+                        help="report : entraîner si besoin, puis publier le site ; experiments : entraîner "
+                             "(ou réutiliser) toutes les expériences en parallèle, puis publier ; "
+                             "variability : seulement les 5 graines de la page Variabilité")
     parser.add_argument("--params", default="params.yaml", help="fichier de paramètres (YAML)")
     parser.add_argument("--root", default=".", help="dossier du projet (templates/, docs/, mkdocs.yml)")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5],
-                        help="graines pour « variability » (défaut : 1 2 3 4 5)")
+    parser.add_argument("--only", nargs="+", metavar="QUESTION",
+                        help="experiments : seulement ces questions (protocole, patience, lot…)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="experiments : processus en parallèle (défaut : un par cœur)")
+    parser.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None,
+                        help="experiments : ordonnanceur Dask (tcp://hôte:8786 ; défaut : $DASK_SCHEDULER)")
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
     params_path = Path(args.params) if Path(args.params).is_absolute() else root / args.params
@@ -35,8 +37,10 @@ def main(argv: list[str] | None = None) -> int:
         with build_lock(root / "artifacts"):
             params = load_params(params_path)
             runner = Runner(root, {"dataset": data.ensure_dataset(), "provenance": provenance.describe(root)})
-            if args.command == "variability":
-                variability(runner, root, params, args.seeds)
+            failed = []
+            if args.command != "report":
+                only = ["graines"] if args.command == "variability" else args.only
+                failed = experiments(runner, root, params, only, args.workers, args.scheduler)
             report(runner, root, params)
             runner.write_manifest(date=time.strftime("%Y-%m-%dT%H:%M:%S%z"), params=params.to_dict(),
                                   run=runner.done["train"].key,
@@ -45,12 +49,17 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.message(), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("Interrompu : le site et le README précédents sont intacts ; relancez « make report ».",
+        again = "make report" if args.command == "report" else "la même commande (les entraînements finis sont gardés)"
+        print(f"Interrompu : le site et le README précédents sont intacts ; relancez {again}.",
               file=sys.stderr)
         return 130
     print(f"Site prêt : {root / 'site' / 'index.html'}\n"
           f"  Pour le parcourir : make serve  (puis ouvrez http://127.0.0.1:8000/)\n"
           f"  Rapport : {root / 'README.md'}  ({time.perf_counter() - started:.1f} s en tout)")
+    if failed:
+        print(f"{len(failed)} entraînement(s) en échec, leurs questions ne sont pas publiées ; "
+              "relancez la même commande pour les réessayer :\n  " + "\n  ".join(failed), file=sys.stderr)
+        return 1
     return 0
 
 
@@ -60,22 +69,19 @@ def report(runner: Runner, root: Path, params: Params) -> None:
         runner.run(stage, params)
 
 
-def variability(runner: Runner, root: Path, params: Params, seeds: list[int]) -> None:
-    """Train (or reuse) one run per seed and record the spread of their results for the Variabilité page."""
-    started = time.perf_counter()
+def experiments(runner: Runner, root: Path, params: Params, only: list[str] | None, workers: int | None,
+                scheduler: str | None) -> list[str]:
+    """Train (or reuse) the experiments' runs in parallel, then artifacts/experiments.json; the failures."""
+    from pipeline.sweep import run_sweep
+
+    if workers is not None and workers < 1:
+        raise PipelineError("--workers doit valoir au moins 1.", fix="par exemple --workers 2 (ou rien : un par cœur).")
     table = {stage.name: stage for stage in stages.table(root)}
-    runner.run(table["data"], params)
-    runs = []
-    for seed in seeds:
-        job = runner.run(table["train"], dataclasses.replace(params, seed=seed))
-        run_dir = job.final("artifacts/runs/{key}/")
-        metrics = read_metrics(run_dir / "metrics.json")
-        runs.append({"seed": seed, "run": job.key, "accuracy": metrics.test.accuracy,
-                     "epochs_run": metrics.epochs_run, "best_epoch": metrics.best_epoch,
-                     "training_seconds": read_json(run_dir / "run.json")["seconds"]})
-    atomic_write_json(root / "artifacts" / "variability.json", {
-        "params": {k: v for k, v in params.to_dict().items() if k != "seed"},
-        "runs": runs, "seconds": round(time.perf_counter() - started, 1)})
+    runner.run(table["data"], params)  # the runs' keys include the data's
+    try:
+        return run_sweep(runner, table["train"], params, only, workers, scheduler)["failed"]
+    except ValueError as exc:  # an unknown question id
+        raise PipelineError(str(exc), fix="choisissez parmi les questions citées (make experiences ONLY=\"patience lot\").")
 
 
 @contextmanager

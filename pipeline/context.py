@@ -5,24 +5,33 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import fr
+from pipeline.answers import build_answers
 from pipeline.deps import closure
 from pipeline.data import CLASS_NAMES
+from pipeline.context_results import (comparison, limits, references, softmax_demo, results_on_test, weights,
+                                      worked)
+from pipeline.figures import percent_floor
 from pipeline.io import read_json
+from pipeline.experiments_context import build as build_experiments
 from pipeline.run_context import build_run_context
 from pipeline.schema import Metrics, read_metrics
 
 BALANCE_TOLERANCE = 1.5  # max/min class count above which we call the training set unbalanced
 OVERFIT_MIN_RISE = 0.01  # validation loss must rise this much above its minimum to call it overfitting
 
-# Published results, cited, never presented as measured here.
-REFERENCES = [
-    {"name": "Humains (évaluation participative)", "accuracy": 0.835,
-     "source": "Fashion-MNIST, README du dépôt zalandoresearch/fashion-mnist",
-     "url": "https://github.com/zalandoresearch/fashion-mnist#benchmark"},
-    {"name": "MLP 256-128-100 (scikit-learn)", "accuracy": 0.8833,
-     "source": "Fashion-MNIST, tableau de référence (benchmark)",
-     "url": "https://github.com/zalandoresearch/fashion-mnist#benchmark"},
-]
+# The seed (the user's exercise) has two steps: « Étape 1 » is all the code, « Étape 2 » is the report.
+# Each page says which part of the seed it covers; the home page lists them all.
+SEED_STEPS = {
+    "donnees.md": ("Étape 1", "« Importation des modèles et chargement du dataset » (chargement, formes, "
+                              "affichage des articles, répartition des classes, perte d'entraînement et "
+                              "perte de validation)"),
+    "modele.md": ("Étape 1", "« Création du modèle (Sequential) »"),
+    "entrainement.md": ("Étape 1", "« Compilation du modèle », « EarlyStopping » et "
+                                   "« Entraînement du modèle »"),
+    "performances.md": ("Étape 1", "« Visualisation des performances du modèle » (les deux graphiques)"),
+    "evaluation.md": ("Étape 1", "l'évaluation, annoncée dans l'introduction sans être détaillée"),
+    "rapport.md": ("Étape 2", "« Rédiger le rapport (README.md) »"),
+}
 
 
 @dataclass(frozen=True)
@@ -36,10 +45,11 @@ class Artifacts:
     timings: dict  # runs/<key>/timings.json
     outputs: dict  # runs/<key>/outputs.json: what the lesson's sections printed
     provenance: dict  # git state, package versions, machine (computed before the build)
-    variability: dict | None = None  # artifacts/variability.json, if measured
     bench: dict | None = None  # bench/results/latest.json, if measured
+    experiments: dict | None = None  # artifacts/experiments.json (make experiences), if measured
     demo_asset_bytes: int = 0  # docs/assets/demo.{js,css}, downloaded with the Démo
     stages: tuple = ()  # the stage table (pipeline/stages.py), shown on the maintainers' page
+    carnet: dict | None = None  # artifacts/carnet.json: the notebook and script to download, Colab link
 
 
 def load_artifacts(job) -> Artifacts:
@@ -57,10 +67,11 @@ def load_artifacts(job) -> Artifacts:
         timings=read_json(run_dir / "timings.json"),
         outputs=read_json(run_dir / "outputs.json"),
         provenance=job.inputs["provenance"],
-        variability=_optional_json(job.root / "artifacts" / "variability.json"),
         bench=_optional_json(job.root / "bench" / "results" / "latest.json"),
+        experiments=_optional_json(job.root / "artifacts" / "experiments.json"),
         demo_asset_bytes=sum(path.stat().st_size for path in assets if path.exists()),
         stages=tuple(stages_table(job.root)),
+        carnet=read_json(job.input("carnet", "artifacts/carnet.json")),
     )
 
 
@@ -77,18 +88,28 @@ def build_context(a: Artifacts) -> dict:
         "data": _data(a.data_info, names),
         "model": _model(metrics),
         "training": training,
-        "test": _test(metrics, names),
-        "figures": _figures(a.figures, metrics, training, a.data_info, names),
-        "references": _references(metrics),
-        "comparison": _comparison(metrics["test"]["accuracy"]),
+        "test": results_on_test(metrics, names),
+        "figures": a.figures["alt"],  # figures[name]: the alt text, written by pipeline/figure_set.py
+        "references": references(metrics),
+        "comparison": comparison(metrics["test"]["accuracy"]),
         "figure_examples": [{"index": str(x["index"]), "true": names[x["true"]],
-                             "predicted": names[x["predicted"]], "probability": fr.percent(x["probability"], 0)}
+                             "predicted": names[x["predicted"]], "probability": percent_floor(x["probability"])}
                             for x in a.figures["examples"]],
+        "worked": worked(a.figures["worked"], names),
+        "softmax_demo": softmax_demo(len(names)),
+        "limits": limits(a.figures),
+        "weights": weights(a.figures),
+        "curve_colours": a.figures["curve_colours"],  # the words for the learning curves' colours
+        "seed_steps": {page: {"step": step, "part": part} for page, (step, part) in SEED_STEPS.items()},
+        "readme": {"folder": a.figures["readme_folder"], "figures": a.figures["readme_figures"]},
         "outputs": a.outputs,
         "demo": _demo(a.demo, a.demo_asset_bytes),
         "stages": [_stage(stage) for stage in a.stages],
-        "experiments": None,  # filled from artifacts/experiments.json by the experiments work (issue 13)
-        **build_run_context(a.timings, provenance, a.variability, a.bench),
+        "downloads": _downloads(a.carnet),  # « Télécharger le carnet » (macro telecharger)
+        # Measured answers (make experiences); None unless measured with these parameters and this code.
+        "experiments": build_experiments(a.experiments, metrics["params"], a.run["key"]),
+        "answers": build_answers(metrics, a.figures),  # the exercises' answers, computed from this run
+        **build_run_context(a.timings, provenance, a.bench),
     }
 
 
@@ -97,6 +118,14 @@ def _optional_json(path: Path):
         return read_json(path)
     except (OSError, ValueError):
         return None
+
+
+def _downloads(carnet: dict | None) -> dict | None:
+    """The notebook and the script (link, file name, size « 16 ko »), and the Colab link or None."""
+    if not carnet:
+        return None
+    files = {kind: {**f, "size": fr.kilobytes(f["bytes"])} for kind, f in carnet["files"].items()}
+    return {**files, "colab": carnet.get("colab")}
 
 
 def _stage(stage) -> dict:
@@ -147,8 +176,9 @@ def _data(info: dict, names) -> dict:
         "test_shape": " × ".join(fr.integer(d) for d in info["test_shape"]),
         "train_count": fr.integer(info["train_shape"][0]),
         "test_count": fr.integer(info["test_shape"][0]),
-        "train_labels_shape": fr.integer(info["train_labels_shape"][0]),
-        "test_labels_shape": fr.integer(info["test_labels_shape"][0]),
+        # as Python prints them (identifiers of code, no thousands space): (60000, 28, 28)
+        "shapes_py": {name: "(" + ", ".join(str(d) for d in info[f"{name}_shape"]) + ("," if len(
+            info[f"{name}_shape"]) == 1 else "") + ")" for name in ("train", "test", "train_labels", "test_labels")},
         "height": info["train_shape"][1], "width": info["train_shape"][2],
         "pixels": fr.integer(info["train_shape"][1] * info["train_shape"][2]),
         "dtype": info["dtype"],
@@ -208,7 +238,7 @@ def _training(metrics: dict) -> dict:
         "stopped_early": metrics["stopped_early"],
         "restored": metrics["restored_best"],
         "monitor": p["monitor"], "patience": p["patience"],
-        "monitor_fr": "la perte de validation" if p["monitor"] == "val_loss" else "la précision de validation",
+        "monitor_fr": "la perte de validation" if p["monitor"] == "val_loss" else "l'exactitude de validation",
         "epochs_after_best": run - best,
         "first": {"loss": fr.decimal(h["loss"][0], 3), "val_loss": fr.decimal(val_loss[0], 3),
                   "accuracy": fr.percent(h["accuracy"][0]), "val_accuracy": fr.percent(h["val_accuracy"][0])},
@@ -228,73 +258,3 @@ def _training(metrics: dict) -> dict:
         "batches_per_epoch": fr.integer(-(-metrics["sizes"]["fit"] // metrics["params"]["batch_size"])),
         "batches_128": fr.integer(-(-metrics["sizes"]["fit"] // 128)),  # for the batch-size exercise
     }
-
-
-def _test(metrics: dict, names) -> dict:
-    t = metrics["test"]
-    e = metrics["evaluation"]
-    per_class = [{"name": names[k], "precision": fr.percent(s["precision"]), "recall": fr.percent(s["recall"]),
-                  "f1": fr.decimal(s["f1"], 3), "support": fr.integer(s["support"]), "raw_f1": s["f1"]}
-                 for k, s in enumerate(e["per_class"])]
-    ranked = sorted(per_class, key=lambda row: row["raw_f1"])
-    pairs = [{"a": names[p["a"]], "b": names[p["b"]], "total": fr.integer(p["total"]),
-              "a_as_b": fr.integer(p["a_as_b"]), "b_as_a": fr.integer(p["b_as_a"])} for p in e["confused_pairs"]]
-    return {
-        "loss": fr.decimal(t["loss"], 3), "accuracy": fr.percent(t["accuracy"]),
-        "errors": fr.integer(e["errors"]), "count": fr.integer(metrics["sizes"]["test"]),
-        "per_class": per_class, "hardest": ranked[0]["name"], "easiest": ranked[-1]["name"],
-        "hardest_f1": ranked[0]["f1"], "easiest_f1": ranked[-1]["f1"],
-        "pairs": pairs,
-        "mistakes": [{"true": names[m["true"]], "predicted": names[m["predicted"]],
-                      "probability": fr.percent(m["probability"], 0)} for m in e["confident_mistakes"]],
-    }
-
-
-def _figures(facts: dict, metrics: dict, t: dict, info: dict, names) -> dict:
-    """Alt text of every figure, written from the numbers it draws."""
-    counts = info["class_counts"]
-    same = len(set(counts)) == 1
-    count_text = (f"{fr.integer(counts[0])} images par classe" if same else
-                  "de " + fr.integer(min(counts)) + " à " + fr.integer(max(counts)) + " images par classe")
-    grid_names = sorted({names[k] for k in facts["grid_labels"]})
-    examples = "; ".join(f"{names[x['true']]} prédit {names[x['predicted']]} à {fr.percent(x['probability'], 0)}"
-                         for x in facts["examples"])
-    ev = metrics["evaluation"]
-    return {
-        "exemples": f"Grille de {len(facts['grid_labels'])} images d'entraînement en niveaux de gris, "
-                    f"titrées par leur classe : {', '.join(grid_names)}.",
-        "repartition": f"Diagramme en barres du nombre d'images d'entraînement par classe : {count_text}.",
-        "pixels": f"Histogrammes des valeurs de pixels : de {info['pixel_min']} à {info['pixel_max']} avant "
-                  "normalisation, de 0 à 1 après ; la forme est identique.",
-        "moyennes": "Image moyenne de chacune des dix classes : " + ", ".join(names) + ".",
-        "courbes": f"Deux graphiques sur {t['epochs_run']} époques. À gauche, la précision d'entraînement passe "
-                   f"de {t['first']['accuracy']} à {t['last']['accuracy']} et celle de validation de "
-                   f"{t['first']['val_accuracy']} à {t['last']['val_accuracy']}. À droite, la perte "
-                   f"d'entraînement passe de {t['first']['loss']} à {t['last']['loss']} et celle de validation "
-                   f"de {t['first']['val_loss']} à {t['last']['val_loss']}. Meilleure époque : {t['best_epoch']}.",
-        "confusion": f"Matrice de confusion sur {fr.integer(metrics['sizes']['test'])} images de test, en nombres "
-                     f"et en proportions par classe réelle ; {fr.integer(ev['errors'])} erreurs hors diagonale.",
-        "erreurs": f"{len(ev['confident_mistakes'])} erreurs les plus sûres d'elles : " + "; ".join(
-            f"{names[m['true']]} prise pour {names[m['predicted']]} à {fr.percent(m['probability'], 0)}"
-            for m in ev["confident_mistakes"][:4]) + " …",
-        "predictions": f"{len(facts['examples'])} images de test et leurs dix probabilités : {examples}.",
-        "neurones": f"Les {facts['neurons']} vecteurs de poids de la première couche Dense, chacun dessiné comme "
-                    "une image 28 × 28 (bleu : poids positifs, orange : poids négatifs).",
-    }
-
-
-def _comparison(accuracy: float) -> dict:
-    """Where this run stands against the cited MLP and humans, for the sentence that says so."""
-    mlp, humans = REFERENCES[1]["accuracy"], REFERENCES[0]["accuracy"]
-    gap = accuracy - mlp
-    return {"vs_mlp": "above" if gap > 0.005 else "close" if gap > -0.01 else "below",
-            "mlp_gap": fr.points(abs(gap) * 100, 1),
-            "above_humans": accuracy > humans}
-
-
-def _references(metrics: dict) -> list[dict]:
-    rows = [dict(r, accuracy_fr=fr.percent(r["accuracy"]), measured=False) for r in REFERENCES]
-    rows.append({"name": "Ce réseau, cette exécution", "accuracy": metrics["test"]["accuracy"],
-                 "accuracy_fr": fr.percent(metrics["test"]["accuracy"]), "measured": True,
-                 "source": "mesuré ici, sur le jeu de test", "url": ""})
-    return sorted(rows, key=lambda r: r["accuracy"])

@@ -114,7 +114,7 @@ def compile_model(model):
     # --8<-- [end:compile]
 
 
-def make_early_stopping(monitor="val_loss", patience=5, restore_best_weights=True):
+def make_early_stopping(monitor="val_loss", patience=3, restore_best_weights=True):
     """Stop training automatically when the monitored quantity stops improving."""
     # --8<-- [start:early_stopping]
     early_stop = tf.keras.callbacks.EarlyStopping(
@@ -172,7 +172,7 @@ def evaluate(model, X_test, y_test):
     return test_loss, test_accuracy
 
 
-def main(epochs=20, batch_size=32, monitor="val_loss", patience=5, restore_best_weights=True):
+def main(epochs=20, batch_size=32, monitor="val_loss", patience=3, restore_best_weights=True):
     """The whole exercise in order, as a student runs it (`python -m pipeline.lesson`)."""
     (X_train, y_train), (X_test, y_test) = load_data()
     show_shapes(X_train, y_train, X_test, y_test)

@@ -1,20 +1,17 @@
-"""French values for the Reproductibilité and Variabilité pages: provenance, timings, spread across seeds."""
+"""French values for the Reproductibilité page: provenance, timings, the last benchmark.
+
+(The Variabilité page's spread across seeds comes from the experiments: pipeline/experiments_context.py.)
+"""
 from __future__ import annotations
 
 import statistics
 
 from pipeline import fr
 
-def build_run_context(timings: dict, manifest: dict, variability: dict | None, bench: dict | None) -> dict:
+def build_run_context(timings: dict, manifest: dict, bench: dict | None) -> dict:
     per_epoch = timings.get("epoch_seconds") or [0.0]
-    current = {k: v for k, v in manifest["params"].items() if k != "seed"}
-    measured = bool(variability and variability.get("runs"))
-    # Runs trained with other parameters say nothing about this configuration: show them as stale.
-    fresh = measured and variability.get("params") == current
     return {
         "repro": _provenance(manifest, per_epoch),
-        "variability": _variability(variability) if fresh else None,
-        "variability_stale": measured and not fresh,
         "bench": _bench(bench) if isinstance(bench, dict) else None,
     }
 
@@ -30,28 +27,6 @@ def _provenance(m: dict, per_epoch: list[float]) -> dict:
         "epoch_seconds": fr.seconds(statistics.median(per_epoch)),
         "epoch_seconds_first": fr.seconds(per_epoch[0]),
         "training_seconds": fr.seconds(m["training_seconds"] or sum(per_epoch)),
-    }
-
-
-def _variability(v: dict) -> dict:
-    runs = v["runs"]
-    accuracies = [r["accuracy"] for r in runs]
-    stops = [r["epochs_run"] for r in runs]
-    spread = max(accuracies) - min(accuracies)
-    return {
-        "count": len(runs),
-        "rows": [{"seed": r["seed"], "accuracy": fr.percent(r["accuracy"], 2), "epochs_run": r["epochs_run"],
-                  "best_epoch": r["best_epoch"], "seconds": fr.seconds(r["training_seconds"])} for r in runs],
-        "mean": fr.percent(statistics.mean(accuracies), 2),
-        "std": fr.points(100 * statistics.stdev(accuracies)) if len(runs) > 1 else "n/d",
-        "min": fr.percent(min(accuracies), 2), "max": fr.percent(max(accuracies), 2),
-        "spread_points": fr.points(100 * spread),
-        "stop_mean": fr.decimal(statistics.mean(stops), 1),
-        "stop_std": fr.decimal(statistics.stdev(stops), 1) if len(runs) > 1 else "n/d",
-        "stop_min": min(stops), "stop_max": max(stops),
-        "training_seconds": fr.seconds(sum(r["training_seconds"] for r in runs)),
-        "per_run_seconds": fr.seconds(statistics.mean(r["training_seconds"] for r in runs)),
-        "wide": spread > 0.01,
     }
 
 

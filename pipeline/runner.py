@@ -61,7 +61,22 @@ class Job:
         """Where the stage writes a declared output; the runner moves it into place on success."""
         if output not in self.stage.outputs:
             raise KeyError(f"{self.stage.name} does not declare the output {output!r}")
-        return self.root / STAGING / self.stage.name / output.format(key=self.key)
+        return self.staging / output.format(key=self.key)
+
+    @property
+    def staging(self) -> Path:
+        """Where the outputs are written before promotion; one folder per key for keyed stages, so
+        that runs trained side by side (pipeline/sweep.py) never share one."""
+        return self.root / STAGING / (f"{self.stage.name}-{self.key}" if self.stage.keyed else self.stage.name)
+
+    def execute(self) -> None:
+        """Call the stage's function, which writes its outputs into the staging folder."""
+        _call(self.stage.run, self)
+
+    def promote(self) -> None:
+        """Move every staged output into place (after the stage function returned)."""
+        for output in self.stage.outputs:
+            _promote(self.out(output), self.final(output))
 
     def input(self, stage: str, output: str) -> Path:
         """A declared output of an earlier stage of this build."""
@@ -98,12 +113,11 @@ class Runner:
             _recover_interrupted_swap(job.final(output))
         fresh = self._fresh(job)
         if not fresh:
-            staging = self.root / STAGING / stage.name
+            staging = job.staging
             shutil.rmtree(staging, ignore_errors=True)  # a killed stage left only this behind
             try:
                 _call(stage.run, job)
-                for output in stage.outputs:
-                    _promote(job.out(output), job.final(output))
+                job.promote()
             except OSError as exc:  # a write the stage did not wrap itself: still one clear message
                 raise write_error(Path(getattr(exc, "filename", None) or staging), exc) from None
             finally:
