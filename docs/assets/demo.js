@@ -87,6 +87,7 @@
     result: null,
     brush: BRUSHES.moyen,
     erase: false,
+    cursor: { x: SIDE / 2, y: SIDE / 2 },  // the keyboard's brush position, in grid cells
   };
   let net = null;
   let sample = null;
@@ -143,6 +144,14 @@
       context.lineTo(canvas.width, i * cell + 0.5);
     }
     context.stroke();
+    if (document.activeElement === canvas) {  // keyboard cursor: a square that shows on black and white
+      const { x, y } = state.cursor;
+      context.lineWidth = 2;
+      context.strokeStyle = "#ff9800";
+      context.strokeRect(x * cell + 1, y * cell + 1, cell - 2, cell - 2);
+      context.strokeStyle = "#2196f3";
+      context.strokeRect(x * cell - 1, y * cell - 1, cell + 2, cell + 2);
+    }
   }
 
   // A round brush with a soft edge: strokes look like the smooth Fashion-MNIST images.
@@ -191,12 +200,65 @@
     const stop = () => { last = null; };
     canvas.addEventListener("pointerup", stop);
     canvas.addEventListener("pointercancel", stop);
+    setupKeyboard(canvas);
+  }
+
+  // Keyboard drawing: arrows move a cursor, Space or Enter paints under it, Shift + arrows draw a
+  // stroke, Delete clears. The cursor's position is announced (aria-live) in #demo-curseur.
+  const MOVES = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+
+  function showCursor() {
+    const { x, y } = state.cursor;
+    el("demo-curseur").textContent = "Curseur" + NBSP + ": ligne " + (y + 1) + ", colonne " + (x + 1) +
+      " sur " + SIDE + (state.erase ? " (gomme)" : "");
+  }
+
+  function paintAtCursor() {
+    markDrawn();
+    stamp(state.cursor.x + 0.5, state.cursor.y + 0.5);
+    schedule();
+  }
+
+  function setupKeyboard(canvas) {
+    state.cursor = { x: Math.floor(SIDE / 2), y: Math.floor(SIDE / 2) };
+    canvas.addEventListener("focus", () => { showCursor(); drawGrid(); });
+    canvas.addEventListener("blur", () => { el("demo-curseur").textContent = ""; drawGrid(); });
+    canvas.addEventListener("keydown", (event) => {
+      if (event.altKey || event.ctrlKey || event.metaKey) return;
+      const move = MOVES[event.key];
+      if (move) {
+        event.preventDefault();  // the page does not scroll while the cursor moves
+        const from = { x: state.cursor.x + 0.5, y: state.cursor.y + 0.5 };
+        state.cursor.x = Math.min(SIDE - 1, Math.max(0, state.cursor.x + move[0]));
+        state.cursor.y = Math.min(SIDE - 1, Math.max(0, state.cursor.y + move[1]));
+        if (event.shiftKey) {
+          markDrawn();
+          strokeTo(from, { x: state.cursor.x + 0.5, y: state.cursor.y + 0.5 });
+          schedule();
+        } else {
+          drawGrid();
+        }
+        showCursor();
+      } else if (event.key === " " || event.key === "Enter") {
+        event.preventDefault();
+        paintAtCursor();
+      } else if (event.key === "Delete" || event.key === "Backspace") {
+        event.preventDefault();
+        clearGrid();
+      }
+    });
+  }
+
+  function clearGrid() {
+    state.pixels = new Float32Array(PIXELS);
+    state.source = { kind: "vide", text: "Grille vide\u00a0: dessinez un vêtement (clair sur fond noir)." };
+    schedule();
   }
 
   function markDrawn() {
     const src = state.source;
     if (src && src.kind === "test") {
-      state.source = { kind: "dessin", text: "Image de test n°" + NBSP + integer(src.index) + " retouchée à la main" };
+      state.source = { kind: "dessin", text: "Image de test n°" + NBSP + String(src.index) + " retouchée à la main" };
     } else if (!src || src.kind !== "dessin") {
       state.source = { kind: "dessin", text: "Votre dessin" };
     }
@@ -300,11 +362,13 @@
     state.pixels = testPixels(k);
     state.source = {
       kind: "test", sampleIndex: k, index: sample.indices[k], label: sample.labels[k],
-      text: "Image de test n°" + NBSP + integer(sample.indices[k]) + " (vraie classe" + NBSP + ": " +
+      text: "Image de test n°" + NBSP + String(sample.indices[k]) + " (vraie classe" + NBSP + ": " +
         sample.classes[sample.labels[k]] + ")",
     };
     document.querySelectorAll(".demo-vignette").forEach((b) => {
-      b.setAttribute("aria-pressed", String(Number(b.dataset.k) === k));
+      const chosen = Number(b.dataset.k) === k;
+      b.setAttribute("aria-pressed", String(chosen));
+      b.tabIndex = chosen ? 0 : -1;  // one Tab stop for the gallery; arrows move inside it
     });
     schedule();
   }
@@ -329,7 +393,7 @@
       button.className = "demo-vignette" + (keras === label ? "" : " demo-erreur");
       button.dataset.k = String(k);
       button.setAttribute("aria-pressed", "false");
-      button.title = "Image de test n°" + NBSP + integer(sample.indices[k]) + NBSP + ": " + sample.classes[label] +
+      button.title = "Image de test n°" + NBSP + String(sample.indices[k]) + NBSP + ": " + sample.classes[label] +
         (keras === label ? "" : " (le réseau répond " + sample.classes[keras] + ")");
       button.setAttribute("aria-label", button.title);
       const canvas = document.createElement("canvas");
@@ -338,8 +402,34 @@
       paintGrayscale(canvas, testPixels(k), SIDE, SIDE);
       button.appendChild(canvas);
       button.addEventListener("click", () => pickTest(k));
+      button.addEventListener("keydown", (event) => moveInGallery(event, button));
       rows[label].appendChild(button);
     });
+  }
+
+  // Inside the gallery: left and right go to the previous or next image, up and down to the same
+  // place in the row above or below, Home and End to the first or last image; Enter or Space chooses.
+  function moveInGallery(event, button) {
+    const row = button.parentElement;
+    const inRow = Array.from(row.querySelectorAll(".demo-vignette"));
+    const all = Array.from(document.querySelectorAll(".demo-vignette"));
+    const rowsList = Array.from(document.querySelectorAll(".demo-rangee"));
+    let target = null;
+    if (event.key === "ArrowRight") target = all[all.indexOf(button) + 1];
+    else if (event.key === "ArrowLeft") target = all[all.indexOf(button) - 1];
+    else if (event.key === "Home") target = all[0];
+    else if (event.key === "End") target = all[all.length - 1];
+    else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      const other = rowsList[rowsList.indexOf(row) + (event.key === "ArrowDown" ? 1 : -1)];
+      if (other) {
+        const buttons = other.querySelectorAll(".demo-vignette");
+        target = buttons[Math.min(inRow.indexOf(button), buttons.length - 1)];
+      }
+    } else return;
+    event.preventDefault();
+    if (!target) return;
+    all.forEach((b) => { b.tabIndex = b === target ? 0 : -1; });
+    target.focus();
   }
 
   // ---- Showing one prediction, layer by layer ---------------------------------------------------
@@ -368,7 +458,8 @@
   }
 
   function showSource() {
-    el("demo-source").textContent = state.source ? state.source.text : "";
+    const text = state.source ? state.source.text : "";
+    if (el("demo-source").textContent !== text) el("demo-source").textContent = text;  // announced once
   }
 
   function showBars(result) {
@@ -385,10 +476,14 @@
     if (label !== null) {
       verdict = label === result.predicted ? " — bonne réponse" : " — erreur, c'est en réalité\u00a0: " + sample.classes[label];
     }
-    el("demo-prediction").innerHTML = "";
+    // Rewritten only when its text changes: screen readers announce it (aria-live="polite").
+    const text = "Le réseau répond\u00a0: " + name + " (" + percent(result.probabilities[result.predicted]) + ")" + verdict;
+    const output = el("demo-prediction");
+    if (output.textContent === text) return;
+    output.innerHTML = "";
     const strong = document.createElement("strong");
     strong.textContent = name;
-    el("demo-prediction").append("Le réseau répond\u00a0: ", strong,
+    output.append("Le réseau répond\u00a0: ", strong,
       " (" + percent(result.probabilities[result.predicted]) + ")" + verdict);
   }
 
@@ -477,11 +572,7 @@
     buildGallery();
     setupDrawing();
     setupFile();
-    el("demo-effacer").addEventListener("click", () => {
-      state.pixels = new Float32Array(PIXELS);
-      state.source = { kind: "vide", text: "Grille vide\u00a0: dessinez un vêtement (clair sur fond noir)." };
-      schedule();
-    });
+    el("demo-effacer").addEventListener("click", clearGrid);
     el("demo-outil").addEventListener("change", (event) => {
       state.erase = event.target.value === "gomme";
       state.brush = BRUSHES[event.target.value];
