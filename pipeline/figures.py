@@ -31,6 +31,9 @@ IMAGE_STYLE = {"cmap": "gray", "vmin": 0, "vmax": 255}
 # Weights: one diverging colour map whose ends the page text names with the same words.
 WEIGHT_POSITIVE, WEIGHT_ZERO, WEIGHT_NEGATIVE = BLUE, WHITE, ORANGE
 WEIGHT_COLOURS = {"positive": ("bleu", WEIGHT_POSITIVE), "negative": ("orange", WEIGHT_NEGATIVE)}
+# The learning curves' colours with the word the page uses for each, so text and figure agree.
+CURVE_COLOURS = {"train": ("bleu", BLUE), "validation": ("orange", ORANGE), "best": ("vert", GREEN),
+                 "stop": ("rouge orangé", VERMILION)}
 WEIGHT_CMAP = LinearSegmentedColormap.from_list(
     "poids_orange_blanc_bleu", [WEIGHT_NEGATIVE, WEIGHT_ZERO, WEIGHT_POSITIVE], N=256)
 
@@ -133,12 +136,13 @@ def learning_curves(history: dict, best_epoch: int, stop_epoch: int, stopped_ear
     epochs = np.arange(1, len(history["loss"]) + 1)
     fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(12, 5.2), layout="constrained")
     for ax, key in ((ax_acc, "accuracy"), (ax_loss, "loss")):
-        ax.plot(epochs, history[key], "-o", color=BLUE, label="Entraînement", markersize=4)
-        ax.plot(epochs, history["val_" + key], "--s", color=ORANGE, label="Validation", markersize=4)
-        ax.axvline(best_epoch, color=GREEN, linestyle=":", linewidth=2,
+        colour = {name: code for name, (_, code) in CURVE_COLOURS.items()}
+        ax.plot(epochs, history[key], "-o", color=colour["train"], label="Entraînement", markersize=4)
+        ax.plot(epochs, history["val_" + key], "--s", color=colour["validation"], label="Validation", markersize=4)
+        ax.axvline(best_epoch, color=colour["best"], linestyle=":", linewidth=2,
                    label=f"Meilleure époque ({best_epoch})")
         if stopped_early:
-            ax.axvline(stop_epoch, color=VERMILION, linestyle="-.", linewidth=1.5,
+            ax.axvline(stop_epoch, color=colour["stop"], linestyle="-.", linewidth=1.5,
                        label=f"Arrêt ({stop_epoch})")
         ax.set_xlabel("Époque")
         ax.set_xticks(epochs if len(epochs) <= 25 else epochs[::max(1, len(epochs) // 20)])
@@ -481,4 +485,42 @@ def worked_example(image, hidden, logits, probabilities, true_label: int, names)
     ax_prob.invert_yaxis()
     ax_prob.set_title("4. Probabilités après softmax (classe réelle hachurée)")
     ax_prob.set_xlabel("Probabilité")
+    return _french_ticks(fig)
+
+
+EXPERIMENT_COLOURS = (BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY)
+
+
+def experiment_curves(variants: list[dict]):
+    """One experiment: each variant's validation exactitude (left) and loss (right), epoch by epoch.
+
+    Each line is the mean over seeds and the shaded band ± one standard deviation, while every seed
+    is still training; once some have stopped, a dotted line follows the mean of those still
+    training. The variant of params.yaml is drawn thicker.
+    """
+    fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
+    for variant, colour in zip(variants, EXPERIMENT_COLOURS):
+        width = 2.6 if variant["reference"] else 1.6
+        for ax, name in ((ax_acc, "val_accuracy"), (ax_loss, "val_loss")):
+            curve = variant["curves"][name]
+            mean, std, count = np.array(curve["mean"]), np.array(curve["std"]), np.array(curve["count"])
+            epochs = np.arange(1, len(mean) + 1)
+            full = int((count == count.max()).sum())  # epochs that every seed trained
+            ax.fill_between(epochs[:full], (mean - std)[:full], (mean + std)[:full], color=colour, alpha=0.18,
+                            linewidth=0)
+            on_top = 3 if variant["reference"] else 2  # params.yaml's line stays visible where lines coincide
+            ax.plot(epochs[:full], mean[:full], "-o", color=colour, markersize=3, linewidth=width, zorder=on_top,
+                    label=variant["label"] + (" (params.yaml)" if variant["reference"] else ""))
+            if full < len(mean):
+                ax.plot(epochs[full - 1:], mean[full - 1:], ":", color=colour, linewidth=width, zorder=on_top)
+    for ax in (ax_acc, ax_loss):
+        ax.set_xlabel("Époque")
+        longest = max(len(v["curves"]["val_loss"]["mean"]) for v in variants)
+        ax.xaxis.set_major_locator(FixedLocator(range(1, longest + 1, 2 if longest > 10 else 1)))
+        ax.grid(alpha=0.3)
+    ax_acc.set_title("Exactitude de validation")
+    _percent_axis(ax_acc.yaxis)
+    ax_loss.set_title("Perte de validation")
+    handles, labels = ax_acc.get_legend_handles_labels()
+    _legend_below(fig, handles, labels, ncol=min(len(labels), 4))
     return _french_ticks(fig)

@@ -5,7 +5,7 @@ import copy
 
 import numpy as np
 
-from pipeline.config import Params
+from pipeline.config import EarlyStoppingParams, Params
 from pipeline.evaluate import summarise
 from pipeline.schema import Metrics, from_dict
 
@@ -29,10 +29,13 @@ def make_probabilities(n: int = 200, accuracy: float = 0.85, seed: int = 0):
 
 
 def make_metrics(history: dict | None = None, best_epoch: int = 5, stopped_early: bool = True,
-                 accuracy: float = 0.8772, validation: str = "split", predictions=None) -> dict:
+                 accuracy: float = 0.8772, validation: str = "split", predictions=None,
+                 early_stopping: dict | None = None, restored_best: bool = True) -> dict:
     history = copy.deepcopy(history or BASE_HISTORY)
     probs, labels = predictions if predictions is not None else make_probabilities()
-    params = Params(validation=validation).to_dict()
+    # patience 3 makes BASE_HISTORY what Keras does: best val_loss at epoch 5, stop after epoch 8.
+    es = {"patience": 3, "restore_best_weights": restored_best, **(early_stopping or {})}
+    params = Params(validation=validation, early_stopping=EarlyStoppingParams(**es)).to_dict()
     return {
         "params": params,
         "sizes": {"fit": 54000, "validation": 6000, "test": 10000},
@@ -47,7 +50,7 @@ def make_metrics(history: dict | None = None, best_epoch: int = 5, stopped_early
         "epochs_run": len(history["loss"]),
         "stopped_early": stopped_early,
         "best_epoch": best_epoch,
-        "restored_best": True,
+        "restored_best": es["restore_best_weights"],
         "test": {"loss": 0.3456, "accuracy": accuracy},
         "evaluation": summarise(probs, labels),
     }
@@ -64,13 +67,48 @@ def make_data_info(counts: list[int] | None = None) -> dict:
     }
 
 
+def curve_colour_words() -> dict:
+    """What figure_set writes: the words of pipeline.figures.CURVE_COLOURS, the constant the figure uses."""
+    from pipeline.figures import CURVE_COLOURS
+
+    return {line: word for line, (word, _) in CURVE_COLOURS.items()}
+
+
 def make_figure_facts() -> dict:
     return {
         "key": "f", "files": ["exemples.png"], "grid_labels": list(range(10)) * 2,
         "examples": [{"index": 3, "true": 1, "predicted": 1, "probability": 0.99},
                      {"index": 7, "true": 6, "predicted": 0, "probability": 0.71}],
         "neurons": 128,
+        # figures.calibration_table's rows: [low, high), images, mean confidence, real exactitude.
+        "calibration": [{"low": low / 10, "high": (low + 1) / 10, "count": n, "confidence": c, "accuracy": a}
+                        for low, n, c, a in [(3, 150, 0.36, 0.40), (4, 350, 0.46, 0.48), (5, 600, 0.55, 0.55),
+                                             (6, 700, 0.65, 0.60), (7, 800, 0.75, 0.68), (8, 1000, 0.85, 0.78),
+                                             (9, 6400, 0.985, 0.97)]],
+        "layers": {"sizes": [784, 128, 10], "params": [100480, 1290]},
+        # One test image through the network (figure_set._forward_one): a Sandale, 41 of 128 units active.
+        "worked": {"index": 2240, "true": 5, "predicted": 5, "active_units": 41, "hidden_units": 128,
+                   "logits": [-6.3, -13.4, -8.5, -10.9, -10.4, 12.6, -10.6, -0.4, -6.4, 2.2],
+                   "probabilities": [6.1e-09, 5.4e-12, 7.2e-10, 6.6e-11, 1.0e-10, 0.99996, 8.8e-11, 2.4e-06,
+                                     5.5e-09, 3.1e-05],
+                   "loss": 3.3e-05, "top_logit_class": 5, "sum_probabilities": 1.0},
+        "weight_colours": {"positive": "bleu", "negative": "orange"},
+        "curve_colours": curve_colour_words(),
+        "weight_limit": 0.21, "weight_quantile": 0.99, "weight_max": 0.62, "weights_beyond": 0.01,
+        "activity": {"images": 10000, "units": 128, "dead": 3, "rare": 7, "always": 2, "rare_share": 0.01,
+                     "mean_active": 45.2, "min_active": 12, "max_active": 88},
+        "confident_errors": {"errors": 1228, "above_90": 410, "above_99": 96},
+        "readme_folder": "rapport/", "readme_figures": ["exemples", "repartition", "courbes", "confusion"],
     }
+
+
+def with_alt_texts(facts: dict, metrics: dict, data_info: dict) -> dict:
+    """The figure facts plus their alt texts, written by the same function as the figures stage's."""
+    from pipeline.data import CLASS_NAMES
+    from pipeline.figure_set import alt_texts
+
+    pixels = (data_info["pixel_min"], data_info["pixel_max"])
+    return {**facts, "alt": alt_texts(facts, metrics, data_info["class_counts"], pixels, CLASS_NAMES)}
 
 
 def make_demo_facts() -> dict:
@@ -86,17 +124,18 @@ def make_provenance() -> dict:
             "machine": {"cpu": "Test CPU", "cores": 2, "system": "Linux", "python": "3.11.7"}}
 
 
-def make_artifacts(counts=None, variability=None, bench=None, **metric_overrides):
+def make_artifacts(counts=None, bench=None, **metric_overrides):
     """Hand-made versions of every file the pages read, as the pages stage would load them."""
     from pipeline.context import Artifacts
 
+    metrics, data_info = make_metrics(**metric_overrides), make_data_info(counts)
     return Artifacts(
-        data_info=make_data_info(counts), metrics=from_dict(Metrics, make_metrics(**metric_overrides)),
-        figures=make_figure_facts(), demo=make_demo_facts(),
+        data_info=data_info, metrics=from_dict(Metrics, metrics),
+        figures=with_alt_texts(make_figure_facts(), metrics, data_info), demo=make_demo_facts(),
         run={"key": "abc123", "finished": "2026-11-26T05:59:00+0000", "seconds": 12.5},
         timings={"epoch_seconds": [0.5, 0.6, 0.4]},
         outputs={"shapes": "Images d'entraînement : (60000, 28, 28)\n", "evaluate": "Exactitude : 0.8772\n"},
-        provenance=make_provenance(), variability=variability, bench=bench, demo_asset_bytes=23000)
+        provenance=make_provenance(), bench=bench, demo_asset_bytes=23000)
 
 
 def make_context(**overrides) -> dict:

@@ -11,7 +11,7 @@ from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
 from factories import BASE_HISTORY, make_metrics, make_probabilities
-from pipeline import figure_set, figures
+from pipeline import figure_set, figures, fr
 from pipeline.data import CLASS_NAMES
 
 NBSP = "\u00a0"
@@ -436,3 +436,45 @@ def test_new_figures_give_identical_png_bytes_on_every_draw():
     ]
     for draw in draws:
         assert figures.to_png(draw()) == figures.to_png(draw())
+
+
+# --- facts for the pages: alt texts, hidden units, sure mistakes (issue 12) --------------------------------
+
+def test_every_figure_has_an_alt_text_written_from_its_numbers(drawn_all):
+    pngs, facts, _ = drawn_all
+    assert set(pngs) <= set(facts["alt"])  # and the lesson's own figures (lecon/…)
+    assert all(text.endswith(".") and "précision" not in text for text in facts["alt"].values())
+    limit = facts["weight_limit"]
+    assert f"± {fr.decimal(limit, 2)}" in facts["alt"]["neurones"]
+    for word, _ in figures.WEIGHT_COLOURS.values():
+        assert word in facts["alt"]["neurones"]
+    assert f"{facts['worked']['active_units']} neurones cachés actifs" in facts["alt"]["exemple_calcul"]
+
+
+def test_hidden_unit_activity_and_sure_mistakes_match_an_independent_count(drawn_all):
+    facts = drawn_all[1]
+    images, labels = _images()
+    active = np.array([_forward(_weights(), image)[0] > 0 for image in images])  # images x units
+    share = active.mean(axis=0)
+    activity = facts["activity"]
+    assert activity["dead"] == int((share == 0).sum()) and activity["always"] == int((share == 1).sum())
+    assert activity["mean_active"] == pytest.approx(active.sum(axis=1).mean())
+    assert activity["units"] == 16 and activity["images"] == len(images)
+    probs = _draw_all_inputs()[2]
+    wrong = probs.argmax(axis=1) != labels
+    assert facts["confident_errors"] == {"errors": int(wrong.sum()),
+                                         "above_90": int((wrong & (probs.max(axis=1) >= 0.9)).sum()),
+                                         "above_99": int((wrong & (probs.max(axis=1) >= 0.99)).sum())}
+    assert facts["weights_beyond"] == pytest.approx((np.abs(_weights()["W1"]) > facts["weight_limit"]).mean())
+
+
+def test_the_readme_figures_are_drawn_figures_and_include_the_curves_and_the_confusion_matrix(drawn_all):
+    pngs, facts, _ = drawn_all
+    assert set(figure_set.README_FIGURES) <= set(pngs)
+    assert {"courbes", "confusion"} <= set(facts["readme_figures"])
+
+
+def test_the_participle_agrees_with_the_class_name():
+    assert [figure_set.taken_for(name, n) for name, n in
+            [("T-shirt/haut", 68), ("Pantalon", 1), ("Chemise", 1), ("Chemise", 12), ("Baskets", 3)]] == \
+        ["pris", "pris", "prise", "prises", "prises"]

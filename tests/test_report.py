@@ -46,7 +46,8 @@ def test_a_run_that_never_stopped_early_says_so():
     history = {k: v[:6] for k, v in BASE_HISTORY.items()}
     history["val_loss"] = [loss + 0.01 for loss in history["loss"]]  # both fall together
     pages = render(history=history, best_epoch=6, stopped_early=False)
-    assert "n'a pas eu à intervenir" in pages["docs/entrainement.md"]
+    assert "n'a pas eu à arrêter l'entraînement" in pages["docs/entrainement.md"]
+    assert "a tout de même restauré les poids de la meilleure époque" in pages["docs/entrainement.md"]
     assert "arrêté l'entraînement après" not in pages["docs/entrainement.md"]
     assert "Pas de surapprentissage" in pages["docs/performances.md"]
 
@@ -158,14 +159,143 @@ def test_reproducibility_page_shows_the_last_benchmark_and_survives_a_malformed_
     assert make_context(bench={"machine": 3})["bench"] is None
 
 
-def test_variability_page_shows_fresh_runs_and_flags_runs_made_with_other_parameters():
-    same = {k: v for k, v in make_context()["repro"]["params"].items() if k != "seed"}
-    runs = [{"seed": s, "accuracy": a, "epochs_run": e, "best_epoch": e - 5, "training_seconds": 12.0}
-            for s, a, e in [(1, 0.871, 12), (2, 0.879, 14), (3, 0.868, 11)]]
-    env = report.make_environment(ROOT / "templates", ROOT, "site")
-    context = make_context(variability={"params": same, "runs": runs})
-    page = report.render_template(env, "variabilite.md.jinja", context)
-    assert f"87,27{NB}%" in page and f"1,10{NB}point" in page and "il faut la comparer sur plusieurs graines" in page.replace("\n", " ")
-    context = make_context(variability={"params": dict(same, epochs=40), "runs": runs})
-    page = report.render_template(env, "variabilite.md.jinja", context)
-    assert "avec d'autres paramètres" in page and "87,27" not in page
+# The Variabilité page comes from the experiments (question "graines"): tests/test_experiments.py.
+
+
+# --- Issue 12: exactitude, references, agreement --------------------------------------------------------
+
+PRECISION = re.compile(r"pr[ée]cision", re.I)
+
+
+def _section(markdown: str, heading: str) -> str:
+    """The text of a `## heading` section, up to the next heading of the same level."""
+    start = markdown.index(f"## {heading}\n")
+    end = markdown.find("\n## ", start + 1)
+    return markdown[start:end if end != -1 else len(markdown)]
+
+
+def _admonitions(markdown: str) -> list[str]:
+    """Every `!!!` block: its title line and its indented lines."""
+    return re.findall(r"^!!! .*\n(?:(?:    .*)?\n)*", markdown, flags=re.M)
+
+
+def test_the_home_page_says_once_that_the_seed_says_precision_and_why_the_site_says_exactitude(pages):
+    home = pages["docs/index.md"]
+    explained = [block for block in _admonitions(home) if PRECISION.search(block)]
+    assert len(explained) == 1
+    note = explained[0]
+    assert "exactitude" in note and "énoncé" in note
+    assert "evaluation.md#precision-rappel-et-f1-par-classe" in note  # points to the per-class precision
+    assert not PRECISION.search(prose(home.replace(note, ""))), "précision outside the one explanation"
+    assert "**exactitude**" in home.split("!!!")[0].lower() or "**Exactitude**" in home
+
+
+def test_no_page_says_precision_except_the_evaluation_page_s_per_class_table_and_the_home_note(pages):
+    for name, text in pages.items():
+        if name == "docs/index.md":
+            continue  # its one explanation is checked above
+        if name == "docs/evaluation.md":
+            text = text.replace(_section(text, "Précision, rappel et F1 par classe"), "")
+        if name == "docs/entrainement.md":  # one reminder beside the seed's metrics=['accuracy'], back to the home note
+            reminders = [block for block in _admonitions(text) if PRECISION.search(block)]
+            assert len(reminders) == 1 and "énoncé" in reminders[0] and "index.md" in reminders[0], reminders
+            text = text.replace(reminders[0], "")
+        assert not PRECISION.search(prose(text)), f"{name}: « précision » where the site means exactitude"
+    table = _section(pages["docs/evaluation.md"], "Précision, rappel et F1 par classe")
+    assert "| Classe | Précision | Rappel | F1 | Support |" in table
+
+
+def test_each_published_reference_is_cited_as_its_source_names_it_with_its_links(pages):
+    from pipeline.context_results import REFERENCES
+
+    evaluation, readme = pages["docs/evaluation.md"], pages["README.md"]
+    for ref in REFERENCES:
+        for text in (evaluation, readme):
+            assert f"`{ref['label']}`" in text and all(f"`{p}`" in text for p in ref['params'].split())
+            assert f"]({ref['url']})" in text
+            if ref["code"]:
+                assert f"[code]({ref['code']})" in text
+    assert "MLP 256-128-100 (scikit-learn)" not in evaluation  # it is a Keras model
+    assert "pas mesurés ici" in evaluation and "non mesurés ici" in readme
+    assert "Ce réseau, cette exécution" in evaluation
+    for text in (evaluation, readme):  # every published row says so; only this run's row is measured
+        rows = [line for line in text.splitlines()
+                if any(line.startswith(f"| `{ref['label']}`") for ref in REFERENCES)]
+        assert len(rows) == len(REFERENCES) and all(f"| publié{NB}: [" in row for row in rows)
+        assert text.count("mesuré ici, sur le jeu de test") == 1
+
+
+def test_the_placement_among_published_results_follows_this_run_s_accuracy():
+    low, high = render(accuracy=0.80), render(accuracy=0.95)
+    low_text = " ".join(low["docs/evaluation.md"].split())
+    high_text = " ".join(high["docs/evaluation.md"].split())
+    assert "Il ne dépasse aucun des résultats cités." in low_text
+    assert "Il reste en dessous des humains de l'évaluation participative" in low_text
+    assert "Il fait mieux que les humains de l'évaluation participative" in high_text
+    assert "Il reste en dessous" not in high_text
+
+
+def _predictions_with_confusions():
+    """2 000 test images, 200 per class, right except for chosen confusions and one sure mistake."""
+    import numpy as np
+
+    labels = np.repeat(np.arange(10), 200)
+    predicted = labels.copy()
+    swaps = [(0, 6, 68), (6, 0, 12), (3, 4, 30), (4, 3, 1), (5, 7, 1), (7, 5, 9)]  # (true, predicted, count)
+    for true, guess, count in swaps:
+        predicted[np.flatnonzero((labels == true) & (predicted == true))[:count]] = guess
+    probs = np.full((len(labels), 10), 0.01 / 9)
+    probs[np.arange(len(labels)), predicted] = 0.99
+    sure = int(np.flatnonzero((labels == 9) & (predicted == 9))[-1])  # index 1999: four digits
+    predicted[sure] = 7
+    probs[sure] = 0.00004 / 9
+    probs[sure, 7] = 0.99996
+    return probs, labels, sure
+
+
+def test_confused_classes_agree_with_the_gender_and_number_of_the_class_name():
+    probs, labels, _ = _predictions_with_confusions()
+    text = " ".join(render(predictions=(probs, labels))["docs/evaluation.md"].split())
+    assert "68 T-shirt/haut pris pour Chemise" in text  # masculine
+    assert "30 Robe prises pour Manteau" in text  # feminine, plural
+    assert "1 Sandale prise pour Baskets" in text  # feminine, singular
+    assert "prises pour Chemise" not in text and "Robe pris " not in text
+
+
+def test_sure_mistakes_are_truncated_never_rounded_to_100_and_identifiers_have_no_thousands_space():
+    probs, labels, sure = _predictions_with_confusions()
+    text = render(predictions=(probs, labels))["docs/evaluation.md"]
+    assert f"Image {sure}{NB}: Bottine prise pour Baskets à 99,9{NB}%" in text
+    assert f"100{NB}%" not in _section(text, "Les erreurs les plus sûres d'elles")
+    assert not re.search(r"Image \d{1,3}[\s\u00a0]\d{3}\b", text)
+
+
+def test_the_weight_colours_named_on_the_page_are_the_figure_s_own():
+    from pipeline import figures
+
+    text = " ".join(render()["docs/evaluation.md"].split())
+    positive, negative = (figures.WEIGHT_COLOURS[side][0] for side in ("positive", "negative"))
+    assert f"En **{positive}**, les pixels qui activent" in text and f"en **{negative}**, ceux qui" in text
+    assert "99ᵉ centile" in text  # where the colour bar saturates
+
+
+def test_every_page_but_the_annexes_says_which_step_of_the_seed_it_covers(pages):
+    from pipeline.context import SEED_STEPS
+
+    for page, (step, part) in SEED_STEPS.items():
+        if page in ("entrainement.md", "performances.md"):
+            continue  # pages of the training work: they adopt {{ seed_step(...) }} on their side
+        assert f"*Dans l'énoncé : {step}, {part}.*" in " ".join(pages[f"docs/{page}"].split()), page
+    home = pages["docs/index.md"]
+    assert "l'« Étape 2 — Modèle » du site n'est donc pas" in " ".join(home.split())
+    for page in SEED_STEPS:
+        assert f"]({page})" in home
+
+
+def test_curve_colours_in_the_text_come_from_the_constant_the_figure_draws_with(monkeypatch):
+    from pipeline import figures
+
+    text = render()["docs/performances.md"]
+    assert "l'entraînement est en bleu" in text and "validation en orange" in text
+    monkeypatch.setitem(figures.CURVE_COLOURS, "train", ("violet", "#CC79A7"))
+    assert "l'entraînement est en violet" in render()["docs/performances.md"]

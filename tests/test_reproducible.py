@@ -1,7 +1,10 @@
 """Same inputs, same outputs: a second cold build gives identical metrics, pages and figures."""
+import shutil
+
 import pytest
 
 from builds import E2E_EPOCHS, copy_project, run_report, set_param
+from pipeline.figure_set import README_FOLDER
 
 pytestmark = pytest.mark.slow
 # Pages that record when and how long, by design; every other page must be byte-identical.
@@ -15,6 +18,10 @@ def outputs(root):
         if path.is_file() and path.name not in TIME_DEPENDENT:
             files[str(path.relative_to(root))] = path.read_bytes()
     files["README.md"] = (root / "README.md").read_bytes()
+    readme_figures = sorted(path for path in (root / README_FOLDER).rglob("*") if path.is_file())
+    assert readme_figures, f"no README figure in {README_FOLDER}"
+    for path in readme_figures:  # the README's figures, committed to git: byte-identical or git sees a change
+        files[str(path.relative_to(root))] = path.read_bytes()
     return files
 
 
@@ -39,6 +46,8 @@ def test_in_a_git_checkout_a_rebuild_changes_nothing_and_git_stays_clean(built_p
     root = copy_project(tmp_path / "clone")
     set_param(root, "epochs: 20", f"epochs: {E2E_EPOCHS}")
     (root / "README.md").write_bytes((built_project / "README.md").read_bytes())
+    shutil.rmtree(root / README_FOLDER, ignore_errors=True)  # and the figures committed with it
+    shutil.copytree(built_project / README_FOLDER, root / README_FOLDER)
     git(root, "init", "-q")
     git(root, "-c", "user.name=t", "-c", "user.email=t@t", "add", "-A")
     git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "clone")

@@ -93,7 +93,11 @@ def page_path(doc: str, directory_urls: bool) -> str:
     return f"{stem}/"
 
 
-NAV_DOCS = nav_files(load_mkdocs(ROOT / "mkdocs.yml").get("nav", []))
+# Expériences and Variabilité are published by the complete build only (make experiences): the
+# end-to-end build (make report) leaves them out of the site and its nav (tests/test_e2e.py checks it).
+from pipeline.experiments import PAGES as MEASURED_PAGES  # noqa: E402
+
+NAV_DOCS = [doc for doc in nav_files(load_mkdocs(ROOT / "mkdocs.yml").get("nav", [])) if doc not in MEASURED_PAGES]
 
 
 @pytest.fixture(scope="module")
@@ -251,7 +255,7 @@ def fetch(url: str) -> tuple[int, set[str]]:
 
 def test_nav_is_read_and_every_page_built(mkdocs_config, site_dir):
     assert NAV_DOCS, "aucune page trouvée dans le nav de mkdocs.yml"
-    assert nav_files(mkdocs_config["nav"]) == NAV_DOCS
+    assert [doc for doc in nav_files(mkdocs_config["nav"]) if doc not in MEASURED_PAGES] == NAV_DOCS
     directory_urls = mkdocs_config.get("use_directory_urls", True)
     for doc in NAV_DOCS:
         path = page_path(doc, directory_urls)
@@ -490,3 +494,40 @@ def test_javascript_names_no_font_or_cdn_host(site_dir):
         cdn_urls = re.findall(r"https?://(?:%s)[^\"'`\s)]*" % "|".join(map(re.escape, CDN_HOSTS)), text)
         unexpected = [url for url in cdn_urls if not url.startswith(BUNDLE_CONDITIONAL_URLS)]
         assert not unexpected, f"{path.name} charge depuis un CDN : {unexpected}"
+
+
+# -- Downloads: the lesson as a notebook and a script (stage "carnet") -------------------------
+
+DOWNLOAD_PAGES = ["index.md", "donnees.md", "modele.md", "entrainement.md", "performances.md", "evaluation.md"]
+
+
+@pytest.mark.parametrize("doc", DOWNLOAD_PAGES)
+def test_download_links_serve_the_notebook_and_the_script(visit, doc, site_url, mkdocs_config):
+    import json
+
+    from pipeline import fr
+
+    facts = visit(doc).facts
+    problems = []
+    for suffix in (".ipynb", ".py"):
+        hrefs = sorted({href for href in facts["links"] if href.startswith(site_url) and href.endswith(suffix)})
+        if not hrefs:
+            problems.append(f"aucun lien de téléchargement vers un fichier {suffix}")
+        for href in hrefs:
+            try:
+                with urllib.request.urlopen(href, timeout=10) as response:
+                    status, body = response.status, response.read()
+            except urllib.error.HTTPError as exc:
+                status, body = exc.code, b""
+            name = urllib.parse.unquote(href.rsplit("/", 1)[-1])
+            if status != 200 or not body:
+                problems.append(f"{href} : HTTP {status}, {len(body)} octets")
+                continue
+            if f"{name}, {fr.kilobytes(len(body))}" not in facts["text_with_inline_code"]:
+                problems.append(f"{name} : taille affichée différente de {fr.kilobytes(len(body))}")
+            if suffix == ".ipynb" and json.loads(body).get("nbformat") != 4:
+                problems.append(f"{href} : pas un carnet nbformat 4")
+    colab = [href for href in facts["links"] if "colab.research.google.com" in href]
+    if not mkdocs_config.get("repo_url"):
+        problems += [f"lien Colab sans repo_url dans mkdocs.yml : {href}" for href in colab]
+    expect_none(problems, f"{doc} : téléchargements")
