@@ -104,7 +104,7 @@ def build_context(a: Artifacts) -> dict:
         "readme": {"folder": a.figures["readme_folder"], "figures": a.figures["readme_figures"]},
         "outputs": a.outputs,
         "demo": _demo(a.demo, a.demo_asset_bytes),
-        "stages": [_stage(stage) for stage in a.stages],
+        "stages": [_stage(stage, {s.name: s.label for s in a.stages}) for stage in a.stages],
         "downloads": _downloads(a.carnet),  # « Télécharger le carnet » (macro telecharger)
         # Measured answers (make experiences); None unless measured with these parameters and this code.
         "experiments": build_experiments(a.experiments, metrics["params"], a.run["key"]),
@@ -128,10 +128,10 @@ def _downloads(carnet: dict | None) -> dict | None:
     return {**files, "colab": carnet.get("colab")}
 
 
-def _stage(stage) -> dict:
+def _stage(stage, labels: dict[str, str]) -> dict:
     """One row of the maintainers' table: what a stage reads (params, stages, files, code) and writes."""
     reads = ["tous les paramètres"] if stage.params == ("*",) else [f"`{p}`" for p in stage.params]
-    reads += [f"étape « {name} »" for name in stage.after] + [f"`{name}`" for name in stage.files]
+    reads += [f"étape « {labels[name]} »" for name in stage.after] + [f"`{name}`" for name in stage.files]
     reads += [{"dataset": "les 4 fichiers vérifiés", "provenance": "l'état git et les versions"}[name]
               for name in stage.inputs]
     pages = [out for out in stage.outputs if out.startswith("docs/") and out.endswith(".md")]

@@ -198,7 +198,7 @@ def worked(w: dict, names) -> dict:
         "gap": fr.decimal(gap, 2), "ratio": fr.integer(ratio) if ratio < 1e6 else fr.scientific(ratio),
         "p_true": _probability(probs[w["true"]]),
         # enough decimals that −ln p, computed by hand from the printed value, gives the printed loss
-        "p_true_decimal": fr.decimal(probs[w["true"]], max(3, 2 - math.floor(math.log10(max(1 - probs[w["true"]],
+        "p_true_decimal": fr.long_decimal(probs[w["true"]], max(3, 2 - math.floor(math.log10(max(1 - probs[w["true"]],
                                                                                               1e-15))))),
         "loss": _small(w["loss"]), "loss_tiny": w["loss"] < 0.01,
     }

@@ -20,6 +20,13 @@ def decimal(value: float, digits: int = 2) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", NBSP).replace("-", "−")
 
 
+def long_decimal(value: float, digits: int) -> str:
+    """0.9999666 -> '0,999 966 6': many decimals grouped by three, as French typography groups them."""
+    whole, _, decimals = decimal(value, digits).partition(",")
+    groups = [decimals[i:i + 3] for i in range(0, len(decimals), 3)]
+    return whole + ("," + NBSP.join(groups) if decimals else "")
+
+
 def percent(ratio: float, digits: int = 1) -> str:
     """0.885 -> '88,5 %' (ratio in [0, 1], non-breaking space before %)."""
     return f"{decimal(ratio * 100, digits)}{NBSP}%"

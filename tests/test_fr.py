@@ -59,3 +59,8 @@ def test_sizes_and_tiny_differences_read_in_french():
     assert fr.kilobytes(543_127) == f"543{NB}ko"
     assert fr.scientific(4.6e-7) == f"4,6{NB}×{NB}10⁻⁷"
     assert fr.scientific(0.0) == "0"
+
+
+def test_long_decimals_are_grouped_by_three():
+    assert fr.long_decimal(0.9999666, 7) == f"0,999{NB}966{NB}6"
+    assert fr.long_decimal(0.408, 3) == "0,408"

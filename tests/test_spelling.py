@@ -44,10 +44,18 @@ def visible_text(html: str) -> str:
     return " ".join(parser.parts)
 
 
+ELISION = re.compile(r"^(?:[dlnsjmtc]|qu|jusqu|lorsqu|puisqu)['’]", re.I)  # d'EarlyStopping → EarlyStopping
+
+
 def words_of(text: str) -> list[str]:
-    """Words to check: letters (with apostrophes and hyphens inside), no numbers, URLs or identifiers."""
+    """Words to check: letters (with apostrophes and hyphens inside), no numbers, URLs or identifiers.
+
+    Tokens holding a digit (« 1er », « 28e ») are ordinal numbers, not words; an elided article or
+    pronoun is cut off, so « d'EarlyStopping » is checked as « EarlyStopping ».
+    """
     text = re.sub(r"https?://\S+|\S+\.(?:py|md|yml|yaml|png|js|json|html|ipynb|keras|npz)\b", " ", text)
-    return [w for w in re.findall(r"[A-Za-zÀ-ÿœŒ]+(?:['’-][A-Za-zÀ-ÿœŒ]+)*", text) if not re.search(r"[_0-9]", w)]
+    tokens = re.findall(r"[\wÀ-ÿœŒ]+(?:['’-][\wÀ-ÿœŒ]+)*", text)
+    return [ELISION.sub("", w) for w in tokens if not re.search(r"[_0-9]", w)]
 
 
 def misspelled(words: list[str], allowed: set[str]) -> set[str]:
@@ -66,6 +74,11 @@ def allowed() -> set[str]:
 
 def test_the_dictionary_catches_a_misspelling(allowed):
     assert misspelled(["entraînement", "époque", "entrainemment"], allowed) == {"entrainemment"}
+
+
+def test_words_skip_ordinals_and_cut_elisions():
+    assert words_of("Le 1er graphique d'EarlyStopping, qu'il montre") == ["Le", "graphique", "EarlyStopping",
+                                                                            "il", "montre"]
 
 
 def test_every_built_page_is_spelled_correctly(built_project, allowed):

@@ -27,10 +27,11 @@ TAUGHT_FORMULAS = {
         "softmax": ["p", "e", "∑"],
     },
     "entrainement.md": {
-        "mise à jour d'Adam": ["θ", "←", "η"],
-        "entropie croisée d'une image": ["ℓ", "log"],
-        "entropie croisée moyenne d'un lot": ["L", "log", "∑", "N"],
-        "précision": ["précision", "∑"],
+        "descente de gradient": ["θ", "←", "η", "∂"],
+        "mise à jour d'Adam": ["θ", "←", "η", "ϵ"],
+        "entropie croisée d'une image": ["ℓ", "ln"],
+        "entropie croisée moyenne d'un lot": ["L", "ln", "∑", "N"],
+        "exactitude": ["exactitude", "∑"],
     },
 }
 SEARCH_TERMS = ["softmax", "surapprentissage"]
