@@ -58,12 +58,13 @@ def ensure_data() -> None:
 
 def run_sweep(runner: Runner, train: Stage, base: Params, only: list[str] | None = None,
               workers: int | None = None, scheduler: str | None = None,
-              log: Callable[[str], None] = print, prepare: Callable[[], None] | None = ensure_data) -> dict:
+              log: Callable[[str], None] | None = None, prepare: Callable[[], None] | None = ensure_data) -> dict:
     """Train what is missing for the chosen questions, then summarise every complete question.
 
     Returns {"trained", "reused", "failed": [messages], "seconds", "summary"}; the summary is also
     written to artifacts/experiments.json (only if it changed).
     """
+    log = log or (lambda line: print(line, flush=True))  # one line per finished run, even in a log file
     root = runner.root
     started = time.perf_counter()
     experiments.plan(base, only)  # unknown question ids fail here, before any training
