@@ -228,7 +228,7 @@ def _flat(values: dict, prefix: str = "") -> dict:
 
 def figures_stage(job) -> None:
     """Stage "experiences": docs/experiences/<question>.png when experiments.json is current, else nothing."""
-    from pipeline import figures
+    from pipeline import figures, figures_network
     from pipeline.io import atomic_write_bytes
 
     folder = job.out("docs/experiences/")
@@ -237,7 +237,7 @@ def figures_stage(job) -> None:
     if not is_current(raw, job.params.to_dict(), job.upstream["train"].key):
         return
     for q in raw["questions"]:
-        atomic_write_bytes(folder / f"{q['id']}.png", figures.to_png(figures.experiment_curves(q["variants"])))
+        atomic_write_bytes(folder / f"{q['id']}.png", figures.to_png(figures_network.experiment_curves(q["variants"])))
 
 
 def figures_summary(job) -> str:

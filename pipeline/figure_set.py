@@ -9,14 +9,14 @@ import inspect
 
 import numpy as np
 
-from pipeline import figures, fr
+from pipeline import figures, figures_network, fr
 from pipeline.data import CLASS_NAMES
 
 GRID_SIZE = 24  # articles in the data page's grid
 PREDICTION_EXAMPLES = 6  # test images shown beside their probability bars
 RARE_SHARE = 0.01  # a hidden unit active on fewer than 1 % of the test images counts as "rarely active"
-# The weights figure saturates its colours beyond this quantile of |weight| (figures.weight_limit's own).
-WEIGHT_QUANTILE = inspect.signature(figures.weight_limit).parameters["quantile"].default
+# The weights figure saturates its colours beyond this quantile of |weight| (figures_network.weight_limit's own).
+WEIGHT_QUANTILE = inspect.signature(figures_network.weight_limit).parameters["quantile"].default
 # The README's own figures: copied byte for byte into README_FOLDER (committed, so GitHub shows them).
 README_FOLDER = "rapport/"
 README_FIGURES = ("exemples", "repartition", "courbes", "confusion")
@@ -45,7 +45,7 @@ def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabi
     worked_index = _worked_index(rng, logits_test, y_test, probabilities)  # drawn last: other picks unchanged
     worked = _forward_one(weights, x_test[worked_index])
     sizes, params = _layers(weights)
-    calibration_rows = figures.calibration_table(probabilities, y_test)
+    calibration_rows = figures_network.calibration_table(probabilities, y_test)
 
     drawings = {
         "exemples": figures.sample_grid(x_train[grid], y_train[grid], names),
@@ -60,10 +60,10 @@ def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabi
             [f"Réelle : {names[m['true']]}\nPrédite : {names[m['predicted']]}\n"
              f"{figures.percent_floor(m['probability'])}" for m in mistakes]),
         "predictions": figures.prediction_bars(x_test[examples], probabilities[examples], y_test[examples], names),
-        "neurones": figures.weight_images(weights["W1"]),
-        "reseau": figures.network_diagram(sizes, params),
-        "calibration": figures.calibration(probabilities, y_test),
-        "exemple_calcul": figures.worked_example(x_test[worked_index], worked["hidden"], worked["logits"],
+        "neurones": figures_network.weight_images(weights["W1"]),
+        "reseau": figures_network.network_diagram(sizes, params),
+        "calibration": figures_network.calibration(probabilities, y_test),
+        "exemple_calcul": figures_network.worked_example(x_test[worked_index], worked["hidden"], worked["logits"],
                                                  worked["probabilities"], int(y_test[worked_index]), names),
     }
     pngs = {name: figures.to_png(fig) for name, fig in drawings.items()}
@@ -167,7 +167,7 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
 def _weight_facts(kernel) -> dict:
     """Where the weights figure saturates its colours, and how many weights lie beyond (the colour bar's arrows)."""
     kernel = np.asarray(kernel, dtype=np.float64)
-    limit = figures.weight_limit(kernel, WEIGHT_QUANTILE)
+    limit = figures_network.weight_limit(kernel, WEIGHT_QUANTILE)
     return {"weight_limit": limit, "weight_quantile": WEIGHT_QUANTILE,
             "weight_max": float(np.abs(kernel).max()) if kernel.size else 0.0,
             "weights_beyond": float((np.abs(kernel) > limit).mean()) if kernel.size else 0.0}

@@ -80,7 +80,7 @@ def make_figure_facts() -> dict:
         "examples": [{"index": 3, "true": 1, "predicted": 1, "probability": 0.99},
                      {"index": 7, "true": 6, "predicted": 0, "probability": 0.71}],
         "neurons": 128,
-        # figures.calibration_table's rows: [low, high), images, mean confidence, real exactitude.
+        # figures_network.calibration_table's rows: [low, high), images, mean confidence, real exactitude.
         "calibration": [{"low": low / 10, "high": (low + 1) / 10, "count": n, "confidence": c, "accuracy": a}
                         for low, n, c, a in [(3, 150, 0.36, 0.40), (4, 350, 0.46, 0.48), (5, 600, 0.55, 0.55),
                                              (6, 700, 0.65, 0.60), (7, 800, 0.75, 0.68), (8, 1000, 0.85, 0.78),

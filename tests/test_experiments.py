@@ -423,13 +423,13 @@ def test_the_complete_build_publishes_the_measured_pages_and_reruns_nothing(buil
 def test_experiment_figure_draws_each_variant_solid_while_all_seeds_train_then_dotted(tmp_path):
     import matplotlib
 
-    from pipeline import figures
+    from pipeline import figures_network
 
     raw = summary_from(tmp_path, lambda q, v, s: 0.86, ["lot"])
     variants = raw["questions"][0]["variants"]
     short = variants[1]["curves"]["val_loss"]  # pretend one seed of "lots de 128" stopped after 6 epochs
     short["count"] = [3] * 6 + [2, 2]
-    fig = figures.experiment_curves(variants)
+    fig = figures_network.experiment_curves(variants)
     ax_acc, ax_loss = fig.axes
     styles = [(line.get_linestyle(), len(line.get_xdata())) for line in ax_loss.get_lines()]
     assert styles == [("-", 8), ("-", 6), (":", 3), ("-", 8)]
