@@ -67,11 +67,11 @@ def questions(base: Params) -> list[Question]:
         Question("patience", "Quelle patience donner à EarlyStopping ?", tuple(
             Variant(f"p{p}", f"patience {p}", {es + "patience": p}) for p in (1, 3, 5, 10))),
         Question("surveillance", "Surveiller la perte ou l'exactitude de validation ?", (
-            Variant("val_loss", "monitor val_loss", {es + "monitor": "val_loss"}),
-            Variant("val_accuracy", "monitor val_accuracy", {es + "monitor": "val_accuracy"}))),
+            Variant("val_loss", "surveiller la perte (val_loss)", {es + "monitor": "val_loss"}),
+            Variant("val_accuracy", "surveiller l'exactitude (val_accuracy)", {es + "monitor": "val_accuracy"}))),
         Question("restauration", "Revenir aux poids de la meilleure époque, ou garder les derniers ?", (
-            Variant("oui", "restore_best_weights true", {es + "restore_best_weights": True}),
-            Variant("non", "restore_best_weights false", {es + "restore_best_weights": False}))),
+            Variant("oui", "revenir aux meilleurs poids", {es + "restore_best_weights": True}),
+            Variant("non", "garder les derniers poids", {es + "restore_best_weights": False}))),
         Question("lot", "Quelle taille de lot ?", tuple(
             Variant(f"b{b}", f"lots de {b}", {"batch_size": b}) for b in (32, 128, 512))),
         Question("largeur", "Combien de neurones dans la couche cachée ?", tuple(

@@ -53,7 +53,7 @@ def words_of(text: str) -> list[str]:
     Tokens holding a digit (« 1er », « 28e ») are ordinal numbers, not words; an elided article or
     pronoun is cut off, so « d'EarlyStopping » is checked as « EarlyStopping ».
     """
-    text = re.sub(r"https?://\S+|\S+\.(?:py|md|yml|yaml|png|js|json|html|ipynb|keras|npz)\b", " ", text)
+    text = re.sub(r"https?://\S+|\S+\.(?:py|md|yml|yaml|png|js|json|html|ipynb|keras|npz|pdf)\b", " ", text)
     tokens = re.findall(r"[\wÀ-ÿœŒ]+(?:['’-][\wÀ-ÿœŒ]+)*", text)
     return [ELISION.sub("", w) for w in tokens if not re.search(r"[_0-9]", w)]
 
