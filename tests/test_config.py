@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Params, load_params, params_from_dict
+from pipeline.config import load_params, params_from_dict
 from pipeline.errors import PipelineError
 
 ROOT = Path(__file__).resolve().parents[1]

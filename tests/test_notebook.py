@@ -295,7 +295,7 @@ def test_context_gives_names_french_sizes_and_colab():
 def test_home_and_step_pages_offer_both_downloads_with_their_sizes_and_no_colab_without_repo():
     for page, text in render_pages("site").items():
         head = text.split("\n## ", 1)[0]  # right under the title
-        assert f"[Télécharger le carnet](telechargements/fashion_mnist.ipynb)" in head, page
+        assert "[Télécharger le carnet](telechargements/fashion_mnist.ipynb)" in head, page
         assert f"16{fr.NBSP}ko" in head and f"8{fr.NBSP}ko" in head, page
         assert "(telechargements/fashion_mnist.py)" in head, page
         assert "Colab" not in text, page

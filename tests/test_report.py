@@ -56,7 +56,7 @@ def test_overfitting_is_named_with_the_epoch_where_validation_loss_stopped_impro
     text = render()["docs/performances.md"]  # val_loss minimum 0.34 at epoch 5, then rises to 0.38
     assert "Du surapprentissage" in text
     assert "À partir de l'époque 5" in text
-    assert f"0,340" in text
+    assert "0,340" in text
 
 
 def test_a_large_gap_without_a_rise_gets_the_middle_explanation():
