@@ -33,10 +33,10 @@ serve: ## Servir site/ sur http://127.0.0.1:8000/ (PORT=8080 make serve pour cha
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory site
 
 site-complet: experiences browser ## Le site complet : make report + toutes les expériences + la variabilité + le PDF
-	$(PY) -m pipeline.pdf
+	$(PY) -m pipeline.publish.pdf
 
 pdf: report browser ## Tout le rapport en un seul PDF (site/rapport.pdf), imprimé par Chromium depuis le site
-	$(PY) -m pipeline.pdf
+	$(PY) -m pipeline.publish.pdf
 
 experiences: $(STAMP) data ## Entraîner les expériences en parallèle (ONLY="patience lot", DASK_SCHEDULER=tcp://…), puis publier
 	$(PY) -m pipeline experiments $(if $(ONLY),--only $(ONLY)) $(if $(WORKERS),--workers $(WORKERS)) \

@@ -1,4 +1,4 @@
-"""Run the project's own training path once (the lesson via pipeline.train, no early stop) and print a JSON summary.
+"""Run the project's own training path once (the lesson via pipeline.training.train, no early stop) and print a JSON summary.
 
     .venv/bin/python -m bench.project_training --epochs 5 [--seed 42] [--steps-per-execution 1] [--no-jit]
 
@@ -44,7 +44,7 @@ def parse_args(argv: list[str] | None):
 
 def bench_params(args):
     """params.yaml with the flags applied and early stopping neutralised (same math as the seed's fit)."""
-    from pipeline.config import load_params
+    from pipeline.common.config import load_params
 
     params = load_params(args.params)
     changes = {"epochs": args.epochs, "validation": args.validation,
@@ -75,9 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         tf.config.threading.set_inter_op_parallelism_threads(inter)
 
     import pipeline.lesson as lesson
-    from pipeline import train
+    from pipeline.training import train
 
-    # The training stage's own path (pipeline/train.py): the lesson's code with the speed options.
+    # The training stage's own path (pipeline/training/train.py): the lesson's code with the speed options.
     tf.keras.utils.set_random_seed(params.seed)
     if params.deterministic:
         tf.config.experimental.enable_op_determinism()

@@ -32,15 +32,15 @@ MEMORY_MAX_GB = 6.0  # peak resident memory of a whole sweep
 CHILD = """
 import json, sys
 from pathlib import Path
-from pipeline import data
-from pipeline.config import load_params
-from pipeline.runner import Runner
-from pipeline.stages import table
-from pipeline.sweep import run_sweep
+from pipeline.data import dataset
+from pipeline.common.config import load_params
+from pipeline.build.runner import Runner
+from pipeline.build.stages import table
+from pipeline.experiments.sweep import run_sweep
 root, workers, only = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3:] or None
 stages = {s.name: s for s in table(root)}
 params = load_params(root / "params.yaml")
-runner = Runner(root, {"dataset": data.ensure_dataset()})
+runner = Runner(root, {"dataset": dataset.ensure_dataset()})
 runner.run(stages["data"], params)
 result = run_sweep(runner, stages["train"], params, only, workers)
 print(json.dumps({"trained": result["trained"], "seconds": result["seconds"], "failed": result["failed"]}))

@@ -1,6 +1,6 @@
 """Entry point: `python -m pipeline report`."""
 import sys
 
-from pipeline.cli import main
+from pipeline.build.cli import main
 
 sys.exit(main())

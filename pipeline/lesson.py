@@ -3,7 +3,7 @@
 Each `# --8<-- [start:name]` … `[end:name]` section is shown on a step page and becomes one cell
 of the students' notebook. Inside a section, the names are those of a plain script (`X_train`,
 `model`, `history`…), so the sections run one after the other exactly as printed; the functions
-around them only hand those names to the pipeline (`pipeline/train.py`), which adds seeding,
+around them only hand those names to the pipeline (`pipeline/training/train.py`), which adds seeding,
 speed options, timing and files around this code without changing it.
 """
 # --8<-- [start:imports]

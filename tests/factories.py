@@ -5,9 +5,9 @@ import copy
 
 import numpy as np
 
-from pipeline.config import EarlyStoppingParams, Params
-from pipeline.evaluate import summarise
-from pipeline.schema import Metrics, from_dict
+from pipeline.common.config import EarlyStoppingParams, Params
+from pipeline.training.evaluate import summarise
+from pipeline.common.schema import Metrics, from_dict
 
 BASE_HISTORY = {
     "loss": [0.50, 0.38, 0.34, 0.31, 0.29, 0.28, 0.26, 0.25],
@@ -68,8 +68,8 @@ def make_data_info(counts: list[int] | None = None) -> dict:
 
 
 def curve_colour_words() -> dict:
-    """What figure_set writes: the words of pipeline.figures.CURVE_COLOURS, the constant the figure uses."""
-    from pipeline.figures import CURVE_COLOURS
+    """What figure_set writes: the words of pipeline.figures.charts.CURVE_COLOURS, the constant the figure uses."""
+    from pipeline.figures.charts import CURVE_COLOURS
 
     return {line: word for line, (word, _) in CURVE_COLOURS.items()}
 
@@ -104,8 +104,8 @@ def make_figure_facts() -> dict:
 
 def with_alt_texts(facts: dict, metrics: dict, data_info: dict) -> dict:
     """The figure facts plus their alt texts, written by the same function as the figures stage's."""
-    from pipeline.data import CLASS_NAMES
-    from pipeline.figure_set import alt_texts
+    from pipeline.data.dataset import CLASS_NAMES
+    from pipeline.figures.catalogue import alt_texts
 
     pixels = (data_info["pixel_min"], data_info["pixel_max"])
     return {**facts, "alt": alt_texts(facts, metrics, data_info["class_counts"], pixels, CLASS_NAMES)}
@@ -126,7 +126,7 @@ def make_provenance() -> dict:
 
 def make_artifacts(counts=None, bench=None, **metric_overrides):
     """Hand-made versions of every file the pages read, as the pages stage would load them."""
-    from pipeline.context import Artifacts
+    from pipeline.pages.context import Artifacts
 
     metrics, data_info = make_metrics(**metric_overrides), make_data_info(counts)
     return Artifacts(
@@ -140,6 +140,6 @@ def make_artifacts(counts=None, bench=None, **metric_overrides):
 
 def make_context(**overrides) -> dict:
     """The context the templates receive, from the same builder the build uses."""
-    from pipeline.context import build_context
+    from pipeline.pages.context import build_context
 
     return build_context(make_artifacts(**overrides))

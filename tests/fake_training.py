@@ -10,7 +10,7 @@ import os
 import time
 
 from factories import make_metrics
-from pipeline.io import atomic_write_json
+from pipeline.common.io import atomic_write_json
 
 FAIL_PATIENCE = 1  # a run with this patience raises: the sweep must report it and go on
 

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 from factories import BASE_HISTORY, make_artifacts, make_context, make_figure_facts, make_metrics
-from pipeline import answers, fr, report
-from pipeline.answers import Replay, replay_early_stopping
-from pipeline.context import build_context
+from pipeline.pages import answers
+from pipeline.common import fr
+from pipeline.pages import render as rendering
+from pipeline.pages.answers import Replay, replay_early_stopping
+from pipeline.pages.context import build_context
 
 ROOT = Path(__file__).resolve().parents[1]
 NB = "\u00a0"
@@ -201,8 +203,8 @@ def test_calibration_quotes_the_most_populated_slice():
 # --- The pages ----------------------------------------------------------------------------------
 
 def render(name: str, context: dict) -> str:
-    env = report.make_environment(ROOT / "templates", ROOT, "site")
-    return report.render_template(env, f"{name}.md.jinja", context)
+    env = rendering.make_environment(ROOT / "templates", ROOT, "site")
+    return rendering.render_template(env, f"{name}.md.jinja", context)
 
 
 def flat(text: str) -> str:
@@ -240,7 +242,7 @@ def test_an_unknown_replay_calls_the_measured_answer_instead_of_a_fact():
 
 def measured_answer(question: str, context: dict) -> str:
     """What templates/_experiences.md.jinja prints for `question` in this context, as it reads on a page."""
-    env = report.make_environment(ROOT / "templates", ROOT, "site")
+    env = rendering.make_environment(ROOT / "templates", ROOT, "site")
     macro = env.from_string('{% from "_experiences.md.jinja" import reponse_mesuree with context %}'
                             '{{ reponse_mesuree("' + question + '") }}')
     return flat(fr.typography(macro.render(**context))).strip()

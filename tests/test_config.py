@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_params, params_from_dict
-from pipeline.errors import PipelineError
+from pipeline.common.config import load_params, params_from_dict
+from pipeline.common.errors import PipelineError
 
 ROOT = Path(__file__).resolve().parents[1]
 

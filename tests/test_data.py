@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
-from pipeline import data, idx
-from pipeline.errors import PipelineError
+from pipeline.data import dataset
+from pipeline.data import idx
+from pipeline.common.errors import PipelineError
 from test_idx import idx_bytes, write_gz
 
 
@@ -23,17 +24,17 @@ def synthetic_mirror(tmp_path, monkeypatch, tiny_images):
         write_gz(mirror / f"{spec.name}.gz", raw)
     monkeypatch.setenv("FASHION_MNIST_DIR", str(mirror))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    monkeypatch.setattr(data, "DEBIAN_DIR", tmp_path / "no-debian")
+    monkeypatch.setattr(dataset, "DEBIAN_DIR", tmp_path / "no-debian")
     return mirror, arrays
 
 
 def test_mirror_files_are_verified_and_copied_into_the_keras_cache(synthetic_mirror):
     mirror, arrays = synthetic_mirror
-    checksums = data.ensure_dataset()
-    cache = data.keras_cache_dir()
+    checksums = dataset.ensure_dataset()
+    cache = dataset.keras_cache_dir()
     assert sorted(p.name for p in cache.glob("*.gz")) == sorted(p.name for p in mirror.glob("*.gz"))
     assert checksums == {spec.name: spec.sha256 for spec in idx.FILES.values()}
-    (x_train, y_train), (x_test, _) = data.load_numpy()
+    (x_train, y_train), (x_test, _) = dataset.load_numpy()
     np.testing.assert_array_equal(x_train, arrays["train_images"])
     assert x_test.shape == (20, 28, 28)
 
@@ -43,20 +44,20 @@ def test_a_corrupt_mirror_file_is_never_copied(synthetic_mirror):
     target = mirror / f"{idx.FILES['train_labels'].name}.gz"
     target.write_bytes(target.read_bytes()[:-10])
     with pytest.raises(PipelineError) as info:
-        data.ensure_dataset()
+        dataset.ensure_dataset()
     assert "tronqué" in info.value.what
-    assert not (data.keras_cache_dir() / target.name).exists()
+    assert not (dataset.keras_cache_dir() / target.name).exists()
     assert "apt-get install --reinstall dataset-fashion-mnist" in info.value.fix
 
 
 def test_a_cached_file_corrupted_later_is_detected(synthetic_mirror):
-    data.ensure_dataset()
-    cached = data.keras_cache_dir() / f"{idx.FILES['test_images'].name}.gz"
+    dataset.ensure_dataset()
+    cached = dataset.keras_cache_dir() / f"{idx.FILES['test_images'].name}.gz"
     raw = bytearray(gzip_decompress(cached))
     raw[100] ^= 1
     write_gz(cached, bytes(raw))
     with pytest.raises(PipelineError) as info:
-        data.ensure_dataset()
+        dataset.ensure_dataset()
     assert "SHA-256" in info.value.what
 
 
@@ -73,10 +74,9 @@ def test_no_data_anywhere_and_no_network_gives_the_install_command(synthetic_mir
     def no_network(*args, **kwargs):
         raise OSError("network unreachable")
 
-    import keras.utils
-    monkeypatch.setattr(keras.utils, "get_file", no_network)
+    monkeypatch.setattr(dataset, "fetch", no_network)
     with pytest.raises(PipelineError) as info:
-        data.ensure_dataset()
+        dataset.ensure_dataset()
     assert "introuvables" in info.value.what
     assert "apt-get install dataset-fashion-mnist" in info.value.fix
     assert "network unreachable" in info.value.detail
@@ -84,7 +84,7 @@ def test_no_data_anywhere_and_no_network_gives_the_install_command(synthetic_mir
 
 def test_describe_reports_shapes_dtype_range_and_counts(tiny_images):
     images, labels = tiny_images
-    info = data.describe(images, labels, images[:20], labels[:20])
+    info = dataset.describe(images, labels, images[:20], labels[:20])
     assert info["train_shape"] == [40, 28, 28]
     assert info["dtype"] == "uint8"
     assert info["class_counts"] == [4] * 10
@@ -92,7 +92,7 @@ def test_describe_reports_shapes_dtype_range_and_counts(tiny_images):
 
 
 def test_ten_french_class_names():
-    assert data.CLASS_NAMES[0] == "T-shirt/haut" and data.CLASS_NAMES[9] == "Bottine"
-    assert len(set(data.CLASS_NAMES)) == 10
+    assert dataset.CLASS_NAMES[0] == "T-shirt/haut" and dataset.CLASS_NAMES[9] == "Bottine"
+    assert len(set(dataset.CLASS_NAMES)) == 10
 
 

@@ -8,12 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline import demo, report
-from pipeline.config import Params
-from pipeline.data import CLASS_NAMES
-from pipeline.errors import PipelineError
-from pipeline.runner import Job, Runner
-from pipeline.stages import table
+from pipeline.publish import demo
+from pipeline.pages import render
+from pipeline.common.config import Params
+from pipeline.data.dataset import CLASS_NAMES
+from pipeline.common.errors import PipelineError
+from pipeline.build.runner import Job, Runner
+from pipeline.build.stages import table
 
 ROOT = Path(__file__).resolve().parents[1]
 NB = "\u00a0"
@@ -38,7 +39,7 @@ def make_images(per_class: int = 20, seed: int = 1):
 
 
 def keras_like(weights: dict, images: np.ndarray) -> np.ndarray:
-    """The probabilities Keras would give: float32 arithmetic, written independently of pipeline.demo."""
+    """The probabilities Keras would give: float32 arithmetic, written independently of pipeline.publish.demo."""
     x = images.reshape(len(images), 784).astype("float32") / np.float32(255)
     h = np.maximum(x @ weights["W1"] + weights["b1"], 0)
     z = h @ weights["W2"] + weights["b2"]
@@ -134,22 +135,22 @@ def test_stage_exports_once_logs_one_line_and_is_then_reused(tmp_path, monkeypat
     np.savez(run_dir / "weights.npz", **weights)
     np.savez(run_dir / "predictions.npz", probabilities=keras_like(weights, images))
     runner.done["train"] = Job(train, "abc", tmp_path, Params(), {})  # as if training had just run
-    monkeypatch.setattr(demo.data, "load_test_set", lambda: (images, labels))
+    monkeypatch.setattr(demo.dataset, "load_test_set", lambda: (images, labels))
     runner.run(stages["demo"], Params(seed=7))
     assert (tmp_path / "docs" / "demo" / "data" / "poids.js").exists()
     line = capsys.readouterr().out
     assert line.startswith("▸ démo") and "refait" in line and "100 images" in line
-    monkeypatch.setattr(demo.data, "load_test_set", lambda: pytest.fail("reused stage must not reload data"))
+    monkeypatch.setattr(demo.dataset, "load_test_set", lambda: pytest.fail("reused stage must not reload data"))
     runner.run(stages["demo"], Params(seed=7))
     assert "réutilisé" in capsys.readouterr().out
     (tmp_path / "docs" / "demo" / "data" / "images.js").unlink()  # a missing file forces a new export
-    monkeypatch.setattr(demo.data, "load_test_set", lambda: (images, labels))
+    monkeypatch.setattr(demo.dataset, "load_test_set", lambda: (images, labels))
     runner.run(stages["demo"], Params(seed=7))
     assert "refait" in capsys.readouterr().out and (tmp_path / "docs" / "demo" / "data" / "images.js").exists()
 
 
 def test_demo_module_never_imports_tensorflow():
-    code = "import sys, pipeline.demo; sys.exit('tensorflow' in sys.modules)"
+    code = "import sys, pipeline.publish.demo; sys.exit('tensorflow' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
 
 
@@ -157,11 +158,11 @@ def test_demo_module_never_imports_tensorflow():
 def page_text():
     weights, (images, labels) = make_weights(hidden=128), make_images()
     files, raw = demo.build_files(weights, images, labels, keras_like(weights, images), seed=0)
-    env = report.make_environment(ROOT / "templates", ROOT, "site")
+    env = render.make_environment(ROOT / "templates", ROOT, "site")
     from factories import make_context
 
     context = make_context()
-    return report.render_template(env, "demo.md.jinja", context)
+    return render.render_template(env, "demo.md.jinja", context)
 
 
 def test_page_loads_only_relative_local_scripts_in_order(page_text):

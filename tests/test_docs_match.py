@@ -2,7 +2,7 @@
 import re
 from pathlib import Path
 
-from pipeline.report import nav_pages
+from pipeline.common.mkdocs_config import nav_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = nav_pages(ROOT / "mkdocs.yml")
@@ -18,7 +18,7 @@ def test_pages_are_read_from_the_nav_in_order():
 def test_every_message_in_the_maintainers_table_exists_in_the_code_and_has_its_test():
     page = (ROOT / "templates" / "mainteneurs.md.jinja").read_text(encoding="utf-8")
     table = page.split("## Erreurs et messages", 1)[1].split("\n## ", 1)[0]
-    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "pipeline").glob("*.py"))
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "pipeline").rglob("*.py"))
     rows = re.findall(r"^\| [^|]+ \| (.+?) \| (.+?) \|$", table, flags=re.M)[1:]
     assert len(rows) >= 20
     for message_cell, tests_cell in rows:

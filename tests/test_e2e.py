@@ -9,8 +9,9 @@ import sys
 import pytest
 
 from builds import ROOT
-from pipeline import fr
-from pipeline.report import code_section, nav_pages
+from pipeline.common import fr
+from pipeline.common.mkdocs_config import nav_pages
+from pipeline.pages.render import code_section
 
 PAGES = [page.output for page in nav_pages(ROOT / "mkdocs.yml")]
 
@@ -28,7 +29,7 @@ def metrics_of(root):
 
 
 def test_pages_figures_readme_and_site_exist(built_project):
-    from pipeline.experiments import PAGES as MEASURED  # published by `make experiences` only
+    from pipeline.experiments.questions import PAGES as MEASURED  # published by `make experiences` only
 
     for out in PAGES:
         if out in MEASURED:  # `make report` alone: no placeholder page, no nav entry, no link
@@ -87,7 +88,7 @@ def test_second_build_reuses_everything_and_changes_no_file(built_project, keras
 
 
 def test_rendering_never_imports_tensorflow(built_project):
-    code = ("import sys; from pipeline.cli import main; main(['report', '--root', sys.argv[1]]); "
+    code = ("import sys; from pipeline.build.cli import main; main(['report', '--root', sys.argv[1]]); "
             "print('TF' if 'tensorflow' in sys.modules else 'NO-TF')")
     result = subprocess.run([sys.executable, "-c", code, str(built_project)], cwd=built_project,
                             capture_output=True, text=True, env={"PYTHONPATH": str(built_project), "PATH": "/usr/bin"})

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from pipeline import evaluate
+from pipeline.training import evaluate
 
 
 def test_confusion_matrix_counts_true_rows_and_predicted_columns():

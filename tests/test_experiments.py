@@ -11,13 +11,17 @@ import pytest
 
 import fake_training
 from factories import make_artifacts, make_metrics
-from pipeline import experiments, fr, mkdocs_hooks, report, sweep
-from pipeline.config import Params, load_params
-from pipeline.context import build_context
-from pipeline.errors import PipelineError
-from pipeline.io import atomic_write_json, read_json
-from pipeline.runner import STAGING, Job, Runner, Stage
-from pipeline.sweep import run_sweep
+from pipeline.experiments import questions
+from pipeline.common import fr
+from pipeline.publish import mkdocs_hooks
+from pipeline.pages import render as rendering
+from pipeline.experiments import sweep
+from pipeline.common.config import Params, load_params
+from pipeline.pages.context import build_context
+from pipeline.common.errors import PipelineError
+from pipeline.common.io import atomic_write_json, read_json
+from pipeline.build.runner import STAGING, Job, Runner, Stage
+from pipeline.experiments.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION_IDS = {"protocole", "sans_arret", "patience", "surveillance", "restauration", "lot", "largeur",
@@ -32,9 +36,9 @@ FAKE_TRAIN = Stage("train", "entraînement", "fake_training:train_stage", "fake_
 
 def test_every_question_the_pages_cite_is_planned_with_at_least_three_seeds_and_five_for_the_seeds_page():
     base = Params()
-    planned = experiments.plan(base)
+    planned = questions.plan(base)
     assert {run.question for run in planned} == QUESTION_IDS
-    for q in experiments.questions(base):
+    for q in questions.questions(base):
         assert len(q.variants) >= (1 if q.id == "graines" else 2), q.id
         for v in q.variants:
             seeds = [r.seed for r in planned if (r.question, r.variant) == (q.id, v.id)]
@@ -43,7 +47,7 @@ def test_every_question_the_pages_cite_is_planned_with_at_least_three_seeds_and_
 
 def test_variants_change_only_what_they_name_and_the_default_variant_is_the_make_report_run():
     base = Params()
-    runs = {(r.question, r.variant, r.seed): r.params for r in experiments.plan(base)}
+    runs = {(r.question, r.variant, r.seed): r.params for r in questions.plan(base)}
     assert runs[("patience", "p1", 43)] == dataclasses.replace(
         base, seed=43, early_stopping=dataclasses.replace(base.early_stopping, patience=1))
     assert runs[("lot", "b512", 42)].batch_size == 512 and runs[("largeur", "n32", 42)].hidden_units == 32
@@ -57,7 +61,7 @@ def test_variants_change_only_what_they_name_and_the_default_variant_is_the_make
 
 def test_variants_follow_the_base_parameters():
     base = dataclasses.replace(Params(), epochs=12, learning_rate=0.002, seed=7)
-    runs = {(r.question, r.variant, r.seed): r.params for r in experiments.plan(base, ["sans_arret", "taux"])}
+    runs = {(r.question, r.variant, r.seed): r.params for r in questions.plan(base, ["sans_arret", "taux"])}
     assert runs[("sans_arret", "sans", 7)].early_stopping.patience == 12
     assert runs[("taux", "x0.1", 9)].learning_rate == pytest.approx(0.0002)
     assert {q for q, _, _ in runs} == {"sans_arret", "taux"}
@@ -65,7 +69,7 @@ def test_variants_follow_the_base_parameters():
 
 def test_an_unknown_question_is_refused_before_any_training():
     with pytest.raises(ValueError, match="inconnues : lots"):
-        experiments.plan(Params(), ["lots"])
+        questions.plan(Params(), ["lots"])
 
 
 def test_new_parameters_are_validated_like_the_others(tmp_path):
@@ -103,14 +107,14 @@ def write_run(folder: Path, params: Params, val_accuracy: float, val_loss: float
 PATIENCE_5 = dataclasses.replace(Params(), early_stopping=dataclasses.replace(Params().early_stopping, patience=5))
 
 
-def summary_from(tmp_path, accuracy, questions=None, missing=(), base: Params = PATIENCE_5) -> dict:
+def summary_from(tmp_path, accuracy, only=None, missing=(), base: Params = PATIENCE_5) -> dict:
     """experiments.json from runs whose validation exactitude is accuracy(question, variant, seed)."""
     folders = {}
-    for i, run in enumerate(experiments.plan(base, questions)):
+    for i, run in enumerate(questions.plan(base, only)):
         where = (run.question, run.variant, run.seed)
         folders[where] = None if run.question in missing else write_run(
             tmp_path / f"r{i}", run.params, accuracy(*where))
-    return experiments.summarise(base, "clé", folders)
+    return questions.summarise(base, "clé", folders)
 
 
 def test_summary_has_mean_and_spread_over_seeds_and_skips_incomplete_questions(tmp_path):
@@ -126,7 +130,7 @@ def test_summary_has_mean_and_spread_over_seeds_and_skips_incomplete_questions(t
 def test_kept_epoch_is_the_last_one_without_restoration(tmp_path):
     params = dataclasses.replace(Params(), early_stopping=dataclasses.replace(
         Params().early_stopping, restore_best_weights=False))
-    run = experiments.read_run(write_run(tmp_path, params, 0.9, epochs=8, best=5))
+    run = questions.read_run(write_run(tmp_path, params, 0.9, epochs=8, best=5))
     assert run["kept_epoch"] == 8 and run["val_accuracy"] == 0.8
 
 
@@ -211,14 +215,14 @@ def test_experiments_measured_with_other_parameters_or_code_are_not_shown(tmp_pa
 # -- Pages ---------------------------------------------------------------------------------------------
 
 def render(name: str, context: dict) -> str:
-    env = report.make_environment(ROOT / "templates", ROOT, "site")
-    return report.render_template(env, name, context)
+    env = rendering.make_environment(ROOT / "templates", ROOT, "site")
+    return rendering.render_template(env, name, context)
 
 
 def test_pages_are_empty_without_measurements_and_never_announce_a_missing_one():
     context = build_context(make_artifacts())
     assert context["experiments"] is None
-    for page in experiments.PAGES:
+    for page in questions.PAGES:
         assert render(page + ".jinja", context).strip() == ""
 
 
@@ -240,7 +244,7 @@ def test_experiences_page_shows_each_question_its_figure_table_and_conclusion(tm
 
 def test_measured_answer_macro_quotes_the_conclusion_and_links_to_its_section(tmp_path):
     raw = summary_from(tmp_path, lambda q, v, s: 0.86, ["patience"])
-    env = report.make_environment(ROOT / "templates", ROOT, "site")
+    env = rendering.make_environment(ROOT / "templates", ROOT, "site")
     macro = env.get_template("_experiences.md.jinja").make_module(context_of(raw)).reponse_mesuree
     text = str(macro("patience"))
     assert '??? success "Réponse (mesurée sur 3 graines)"' in text and "experiences.md#patience" in text
@@ -286,7 +290,7 @@ def test_sweep_trains_in_parallel_reports_failures_goes_on_and_reuses_every_run(
     progress = [line for line in lines if re.match(r"  \[\d+/18\] ", line)]  # one line per finished run
     assert len(progress) == 18 and all("écoulé" in line and "reste" in line for line in progress)
     assert sum("✗ échec" in line and "graine" in line for line in progress) == 3
-    raw = read_json(tmp_path / experiments.EXPERIMENTS)
+    raw = read_json(tmp_path / questions.EXPERIMENTS)
     assert [q["id"] for q in raw["questions"]] == ["lot"]  # patience is incomplete: not summarised
     pids = {read_json(tmp_path / f"artifacts/runs/{r['key']}/run.json")["pid"]
             for v in raw["questions"][0]["variants"] for r in v["runs"]}
@@ -325,7 +329,7 @@ def test_an_interrupted_sweep_keeps_its_finished_runs_and_resumes_where_it_stopp
         run_sweep(runner, FAKE_TRAIN, params, ["lot"], workers=2, log=interrupt_after_two, prepare=None)
     kept = [p for p in (tmp_path / "artifacts" / "runs").iterdir() if (p / "metrics.json").is_file()]
     assert 2 <= len(kept) < 9
-    assert not (tmp_path / experiments.EXPERIMENTS).exists()
+    assert not (tmp_path / questions.EXPERIMENTS).exists()
     again = run_sweep(runner, FAKE_TRAIN, params, ["lot"], workers=2, log=lambda _: None, prepare=None)
     assert (again["reused"], again["trained"]) == (len(kept), 9 - len(kept))
     assert not any((tmp_path / STAGING).iterdir())
@@ -339,7 +343,7 @@ def test_sweep_on_a_dask_cluster(tmp_path):
         result = run_sweep(runner, FAKE_TRAIN, params, ["lot"], scheduler=cluster.scheduler_address,
                            log=lambda _: None, prepare=None)
     assert (result["trained"], result["failed"]) == (9, [])
-    raw = read_json(tmp_path / experiments.EXPERIMENTS)
+    raw = read_json(tmp_path / questions.EXPERIMENTS)
     b128 = raw["questions"][0]["variants"][1]
     assert b128["val_accuracy"]["mean"] == pytest.approx(fake_training.accuracy_of(
         dataclasses.replace(params, batch_size=128, seed=43)))
@@ -359,18 +363,18 @@ def test_an_unreachable_dask_scheduler_is_a_clear_error(tmp_path, monkeypatch):
 def test_real_training_on_a_dask_cluster_is_reused_by_the_report_runner(tmp_path, monkeypatch, keras_home):
     """Two real runs (1 epoch, full data) on two Dask worker processes; `make report`'s runner reuses one."""
     distributed = pytest.importorskip("dask.distributed")
-    from pipeline import data
-    from pipeline.stages import table
+    from pipeline.data import dataset
+    from pipeline.build.stages import table
 
     monkeypatch.setenv("KERAS_HOME", str(keras_home))
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
     stages = {s.name: s for s in table(ROOT)}
-    runner = Runner(tmp_path, {"dataset": data.ensure_dataset()})
+    runner = Runner(tmp_path, {"dataset": dataset.ensure_dataset()})
     params = dataclasses.replace(Params(), epochs=1)
     runner.run(stages["data"], params)
     # Two "largeur" variants of one seed: the width and Dropout reach the real network.
     wide = dataclasses.replace(params, hidden_units=32, dropout=0.2, learning_rate=0.01)
-    from pipeline.sweep import Task, _execute
+    from pipeline.experiments.sweep import Task, _execute
 
     tasks = [Task(runner.key(stages["train"], p), p, []) for p in (params, wide)]
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
@@ -423,13 +427,13 @@ def test_the_complete_build_publishes_the_measured_pages_and_reruns_nothing(buil
 def test_experiment_figure_draws_each_variant_solid_while_all_seeds_train_then_dotted(tmp_path):
     import matplotlib
 
-    from pipeline import figures_network
+    from pipeline.figures import network
 
     raw = summary_from(tmp_path, lambda q, v, s: 0.86, ["lot"])
     variants = raw["questions"][0]["variants"]
     short = variants[1]["curves"]["val_loss"]  # pretend one seed of "lots de 128" stopped after 6 epochs
     short["count"] = [3] * 6 + [2, 2]
-    fig = figures_network.experiment_curves(variants)
+    fig = network.experiment_curves(variants)
     ax_acc, ax_loss = fig.axes
     styles = [(line.get_linestyle(), len(line.get_xdata())) for line in ax_loss.get_lines()]
     assert styles == [("-", 8), ("-", 6), (":", 3), ("-", 8)]

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from builds import run_report, set_param
-from pipeline import cli
+from pipeline.build import cli
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,7 @@ def test_disk_full_while_writing_pages(project, monkeypatch, capsys):
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("pipeline.io.os.fsync", full)
+    monkeypatch.setattr("pipeline.common.io.os.fsync", full)
     code, out = build(project, capsys)
     assert code == 2
     assert "disque plein" in out.err and "docs" in out.err and "libérez de la place" in out.err
@@ -67,7 +67,7 @@ def test_docs_folder_not_writable(project, monkeypatch, capsys):
             raise PermissionError(errno.EACCES, "Permission denied", str(dir))
         return real_mkstemp(*args, dir=dir, **kwargs)
 
-    monkeypatch.setattr("pipeline.io.tempfile.mkstemp", refuse_docs)
+    monkeypatch.setattr("pipeline.common.io.tempfile.mkstemp", refuse_docs)
     code, out = build(project, capsys)
     assert code == 2 and "écriture refusée" in out.err and "chmod u+w" in out.err
     assert snapshot(project) == before
@@ -93,7 +93,7 @@ def test_site_folder_cannot_be_replaced(project, monkeypatch, capsys):
 
 
 def test_interrupted_while_drawing_figures_then_rerun(project, monkeypatch, capsys):
-    from pipeline.figures_stage import draw_all as real_draw_all
+    from pipeline.figures.stage import draw_all as real_draw_all
 
     (project / "artifacts" / "figures.json").unlink()  # figures must be redrawn
     before = snapshot(project)
@@ -101,11 +101,11 @@ def test_interrupted_while_drawing_figures_then_rerun(project, monkeypatch, caps
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("pipeline.figures_stage.draw_all", interrupted)
+    monkeypatch.setattr("pipeline.figures.stage.draw_all", interrupted)
     code, out = build(project, capsys)
     assert code == 130 and "intacts" in out.err
     assert snapshot(project) == before
-    monkeypatch.setattr("pipeline.figures_stage.draw_all", real_draw_all)
+    monkeypatch.setattr("pipeline.figures.stage.draw_all", real_draw_all)
     code, out = build(project, capsys)
     assert code == 0, out.err
 
@@ -207,7 +207,7 @@ def test_a_whole_build_needs_no_network(project):
 def test_interrupted_while_writing_pages_then_rerun(project, monkeypatch, capsys):
     touch_template(project)
     readme, site = (project / "README.md").read_bytes(), snapshot(project)
-    from pipeline import runner
+    from pipeline.build import runner
 
     real_write = runner.write_if_changed
     written = []

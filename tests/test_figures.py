@@ -11,8 +11,11 @@ from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
 from factories import BASE_HISTORY, make_metrics, make_probabilities
-from pipeline import figure_set, figures, figures_network, fr
-from pipeline.data import CLASS_NAMES
+from pipeline.figures import catalogue
+from pipeline.figures import charts
+from pipeline.figures import network
+from pipeline.common import fr
+from pipeline.data.dataset import CLASS_NAMES
 
 NBSP = "\u00a0"
 # The history of a real run (10 epochs, early stop after the best epoch 5) and a longer one.
@@ -72,19 +75,19 @@ def every_figure():
     hidden, logits, softmax = _forward(weights, images[5])
     means = np.stack([images[labels == k].mean(axis=0) for k in range(10)])
     drawn = {
-        "sample_grid": figures.sample_grid(images[:16], labels[:16], CLASS_NAMES),
-        "class_distribution": figures.class_distribution([6000, 5800, 6100, 6000, 6000, 6000, 6000, 6000, 6000,
+        "sample_grid": charts.sample_grid(images[:16], labels[:16], CLASS_NAMES),
+        "class_distribution": charts.class_distribution([6000, 5800, 6100, 6000, 6000, 6000, 6000, 6000, 6000,
                                                           6000], CLASS_NAMES),
-        "pixel_histogram": figures.pixel_histogram(images),
-        "class_means": figures.class_means(means, CLASS_NAMES),
-        "learning_curves": figures.learning_curves(REAL_HISTORY, 5, 10, True),
-        "confusion": figures.confusion(np.eye(10, dtype=int) * 100 + 3, CLASS_NAMES),
-        "image_gallery": figures.image_gallery(images[:6], [f"Titre\n{figures.percent_floor(0.9)}"] * 6),
-        "prediction_bars": figures.prediction_bars(images[:2], probs[:2], prob_labels[:2], CLASS_NAMES),
-        "weight_images": figures_network.weight_images(weights["W1"]),
-        "network_diagram": figures_network.network_diagram([784, 128, 10], [100480, 1290]),
-        "calibration": figures_network.calibration(probs, prob_labels),
-        "worked_example": figures_network.worked_example(images[5], hidden, logits, softmax, int(labels[5]), CLASS_NAMES),
+        "pixel_histogram": charts.pixel_histogram(images),
+        "class_means": charts.class_means(means, CLASS_NAMES),
+        "learning_curves": charts.learning_curves(REAL_HISTORY, 5, 10, True),
+        "confusion": charts.confusion(np.eye(10, dtype=int) * 100 + 3, CLASS_NAMES),
+        "image_gallery": charts.image_gallery(images[:6], [f"Titre\n{charts.percent_floor(0.9)}"] * 6),
+        "prediction_bars": charts.prediction_bars(images[:2], probs[:2], prob_labels[:2], CLASS_NAMES),
+        "weight_images": network.weight_images(weights["W1"]),
+        "network_diagram": network.network_diagram([784, 128, 10], [100480, 1290]),
+        "calibration": network.calibration(probs, prob_labels),
+        "worked_example": network.worked_example(images[5], hidden, logits, softmax, int(labels[5]), CLASS_NAMES),
     }
     for fig in drawn.values():
         fig.canvas.draw()  # tick labels and legend positions exist only once drawn
@@ -106,7 +109,7 @@ def _tick_labels(ax) -> list[str]:
 # --- the seed's learning curves -------------------------------------------------------------------
 
 def test_learning_curves_have_the_seeds_two_subplots_with_best_stop_and_random_marked():
-    fig = figures.learning_curves(BASE_HISTORY, best_epoch=5, stop_epoch=8, stopped_early=True)
+    fig = charts.learning_curves(BASE_HISTORY, best_epoch=5, stop_epoch=8, stopped_early=True)
     acc, loss = fig.axes
     assert acc.get_title() == "Exactitude : entraînement et validation"
     assert "Perte" in loss.get_title()
@@ -117,7 +120,7 @@ def test_learning_curves_have_the_seeds_two_subplots_with_best_stop_and_random_m
 
 
 def test_no_stop_line_when_training_ran_all_epochs():
-    fig = figures.learning_curves(BASE_HISTORY, best_epoch=8, stop_epoch=8, stopped_early=False)
+    fig = charts.learning_curves(BASE_HISTORY, best_epoch=8, stop_epoch=8, stopped_early=False)
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert not any("Arrêt" in label for label in labels) and "Meilleure époque (8)" in labels
     plt.close(fig)
@@ -136,7 +139,7 @@ def test_accuracy_axes_say_exactitude_in_percent(every_figure):
 def test_percent_ticks_keep_a_decimal_only_when_needed():
     history = {"accuracy": [0.870, 0.872, 0.874, 0.876], "val_accuracy": [0.871, 0.873, 0.875, 0.877],
                "loss": [0.4, 0.35, 0.33, 0.32], "val_loss": [0.41, 0.39, 0.38, 0.38]}
-    fig = figures.learning_curves(history, 4, 4, False)
+    fig = charts.learning_curves(history, 4, 4, False)
     fig.canvas.draw()
     ticks = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
     assert any("," in t for t in ticks), ticks  # e.g. « 87,2 % » when the ticks are 0,2 point apart
@@ -195,7 +198,7 @@ def test_the_overlap_check_sees_a_legend_drawn_on_the_lines():
 @pytest.mark.parametrize("history, best, stop, early", [(REAL_HISTORY, 5, 10, True), (LONG_HISTORY, 12, 20, False),
                                                         (BASE_HISTORY, 5, 8, True)])
 def test_learning_curve_legends_cover_no_line(history, best, stop, early):
-    fig = figures.learning_curves(history, best, stop, early)
+    fig = charts.learning_curves(history, best, stop, early)
     assert _legend_overlaps(fig) == []
     plt.close(fig)
 
@@ -243,25 +246,25 @@ def test_weights_use_blue_for_positive_orange_for_negative_with_a_french_colour_
     low, high = image.get_clim()
     assert low == -high > -np.inf and high > 0
     cmap = image.get_cmap()
-    assert np.allclose(cmap(image.norm(high)), to_rgba(figures.BLUE))
-    assert np.allclose(cmap(image.norm(low)), to_rgba(figures.ORANGE))
+    assert np.allclose(cmap(image.norm(high)), to_rgba(charts.BLUE))
+    assert np.allclose(cmap(image.norm(low)), to_rgba(charts.ORANGE))
     assert np.allclose(cmap(image.norm(0.0))[:3], 1.0, atol=0.02)  # zero: white
-    assert figures.WEIGHT_COLOURS == {"positive": ("bleu", figures.BLUE), "negative": ("orange", figures.ORANGE)}
+    assert charts.WEIGHT_COLOURS == {"positive": ("bleu", charts.BLUE), "negative": ("orange", charts.ORANGE)}
 
 
 def test_percent_floor_never_rounds_up_to_100():
-    assert figures.percent_floor(0.99996) == "99,9\u00a0%"
-    assert figures.percent_floor(0.999999) == "99,9\u00a0%"
-    assert figures.percent_floor(0.29) == "29,0\u00a0%"  # 0.29 * 100 = 28.999999999999996 in binary
-    assert figures.percent_floor(0.12345, digits=2) == "12,34\u00a0%"
-    assert figures.percent_floor(np.float32(0.5)) == "50,0\u00a0%"
-    assert figures.percent_floor(1.0) == "100,0\u00a0%"
+    assert charts.percent_floor(0.99996) == "99,9\u00a0%"
+    assert charts.percent_floor(0.999999) == "99,9\u00a0%"
+    assert charts.percent_floor(0.29) == "29,0\u00a0%"  # 0.29 * 100 = 28.999999999999996 in binary
+    assert charts.percent_floor(0.12345, digits=2) == "12,34\u00a0%"
+    assert charts.percent_floor(np.float32(0.5)) == "50,0\u00a0%"
+    assert charts.percent_floor(1.0) == "100,0\u00a0%"
 
 
 def test_prediction_bar_titles_truncate_the_probability():
     probs = np.full((1, 10), 0.00004 / 9)
     probs[0, 3] = 0.99996
-    fig = figures.prediction_bars(np.zeros((1, 28, 28), np.uint8), probs, [3], CLASS_NAMES)
+    fig = charts.prediction_bars(np.zeros((1, 28, 28), np.uint8), probs, [3], CLASS_NAMES)
     title = fig.axes[1].get_title()
     assert "99,9\u00a0%" in title and "100" not in title
     plt.close(fig)
@@ -281,10 +284,10 @@ def test_network_diagram_writes_the_parameters_of_each_layer_in_french(every_fig
 @pytest.mark.parametrize("hidden", [32, 512])
 def test_network_diagram_works_for_other_widths(hidden):
     params = [784 * hidden + hidden, hidden * 10 + 10]
-    fig = figures_network.network_diagram([784, hidden, 10], params)
+    fig = network.network_diagram([784, hidden, 10], params)
     texts = _texts(fig)
     assert f"{hidden} neurones ReLU" in texts
-    assert any(t.startswith(figures.integer(params[0]) + " paramètres") for t in texts)
+    assert any(t.startswith(charts.integer(params[0]) + " paramètres") for t in texts)
     nodes = [c.get_offsets().shape[0] for c in fig.axes[0].collections]
     assert max(nodes) <= 10  # a sample of the nodes, never all 784 or 512
     plt.close(fig)
@@ -297,7 +300,7 @@ def test_calibration_table_on_a_hand_made_case():
                               [0.60, 0.30, 0.10],   # right, bin 0.6
                               [0.30, 0.65, 0.05]])  # wrong (label 0), bin 0.6
     labels = np.array([0, 1, 0, 0, 0])
-    rows = figures_network.calibration_table(probabilities, labels)
+    rows = network.calibration_table(probabilities, labels)
     assert [(r["low"], r["high"], r["count"]) for r in rows] == [(0.6, 0.7, 2), (0.9, 1.0, 3)]
     assert rows[0]["accuracy"] == pytest.approx(0.5) and rows[0]["confidence"] == pytest.approx(0.625)
     assert rows[1]["accuracy"] == pytest.approx(2 / 3)
@@ -307,10 +310,10 @@ def test_calibration_table_on_a_hand_made_case():
 
 def test_calibration_counts_sum_to_the_images_and_are_written_on_the_figure(every_figure):
     probs, labels = make_probabilities(n=40)
-    rows = figures_network.calibration_table(probs, labels)
+    rows = network.calibration_table(probs, labels)
     assert sum(r["count"] for r in rows) == 40
     texts = _texts(every_figure["calibration"])
-    assert all(figures.integer(r["count"]) in texts for r in rows)
+    assert all(charts.integer(r["count"]) in texts for r in rows)
     assert "calibration parfaite" in texts
 
 
@@ -340,11 +343,11 @@ def drawn_all():
     """One real draw_all on small data, with the titles given to the mistakes gallery recorded."""
     images, labels, probs, metrics = _draw_all_inputs()
     gallery_titles = []
-    real_gallery = figures.image_gallery
+    real_gallery = charts.image_gallery
     with pytest.MonkeyPatch.context() as mp, plt.rc_context({"figure.max_open_warning": 0}):
-        mp.setattr(figures, "image_gallery",
+        mp.setattr(charts, "image_gallery",
                    lambda imgs, titles, **kw: gallery_titles.extend(titles) or real_gallery(imgs, titles, **kw))
-        pngs, facts = figure_set.draw_all(1, images, labels, images, labels, metrics, probs, _weights())
+        pngs, facts = catalogue.draw_all(1, images, labels, images, labels, metrics, probs, _weights())
     return pngs, facts, gallery_titles
 
 
@@ -387,12 +390,12 @@ def _facts_only(seed, monkeypatch):
     """draw_all's facts without drawing: every figure function replaced by a stub."""
     for name in ("sample_grid", "class_distribution", "pixel_histogram", "class_means", "learning_curves",
                  "confusion", "image_gallery", "prediction_bars"):
-        monkeypatch.setattr(figures, name, lambda *a, **k: None)
+        monkeypatch.setattr(charts, name, lambda *a, **k: None)
     for name in ("weight_images", "network_diagram", "calibration", "worked_example"):
-        monkeypatch.setattr(figures_network, name, lambda *a, **k: None)
-    monkeypatch.setattr(figures, "to_png", lambda fig: b"")
+        monkeypatch.setattr(network, name, lambda *a, **k: None)
+    monkeypatch.setattr(charts, "to_png", lambda fig: b"")
     images, labels, probs, metrics = _draw_all_inputs()
-    return figure_set.draw_all(seed, images, labels, images, labels, metrics, probs, _weights())[1]
+    return catalogue.draw_all(seed, images, labels, images, labels, metrics, probs, _weights())[1]
 
 
 def test_worked_example_is_fixed_by_the_seed_and_leaves_the_other_picks_alone(drawn_all, monkeypatch):
@@ -406,14 +409,14 @@ def test_worked_example_is_fixed_by_the_seed_and_leaves_the_other_picks_alone(dr
 # --- plumbing ---------------------------------------------------------------------------------------------
 
 def test_png_bytes_are_identical_across_draws_and_have_no_software_tag():
-    first = figures.to_png(figures.class_distribution([6000] * 10, CLASS_NAMES))
-    second = figures.to_png(figures.class_distribution([6000] * 10, CLASS_NAMES))
+    first = charts.to_png(charts.class_distribution([6000] * 10, CLASS_NAMES))
+    second = charts.to_png(charts.class_distribution([6000] * 10, CLASS_NAMES))
     assert first == second
     assert first.startswith(b"\x89PNG") and b"Matplotlib" not in first
 
 
 def test_confusion_figure_names_classes_in_french_on_both_axes():
-    fig = figures.confusion(np.eye(10, dtype=int) * 100, CLASS_NAMES)
+    fig = charts.confusion(np.eye(10, dtype=int) * 100, CLASS_NAMES)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == list(CLASS_NAMES)
     assert ax.get_ylabel() == "Classe réelle"
@@ -422,7 +425,7 @@ def test_confusion_figure_names_classes_in_french_on_both_axes():
 
 def test_every_drawing_function_returns_a_matplotlib_figure(every_figure):
     assert all(isinstance(fig, matplotlib.figure.Figure) for fig in every_figure.values())
-    assert all(callable(getattr(figures, name, None) or getattr(figures_network, name))
+    assert all(callable(getattr(charts, name, None) or getattr(network, name))
                for name in every_figure)  # keys are the functions
 
 
@@ -431,13 +434,13 @@ def test_new_figures_give_identical_png_bytes_on_every_draw():
     probs, prob_labels = make_probabilities(n=40)
     hidden, logits, softmax = _forward(_weights(), images[5])
     draws = [
-        lambda: figures_network.network_diagram([784, 128, 10], [100480, 1290]),
-        lambda: figures_network.calibration(probs, prob_labels),
-        lambda: figures_network.worked_example(images[5], hidden, logits, softmax, int(labels[5]), CLASS_NAMES),
-        lambda: figures.learning_curves(REAL_HISTORY, 5, 10, True),
+        lambda: network.network_diagram([784, 128, 10], [100480, 1290]),
+        lambda: network.calibration(probs, prob_labels),
+        lambda: network.worked_example(images[5], hidden, logits, softmax, int(labels[5]), CLASS_NAMES),
+        lambda: charts.learning_curves(REAL_HISTORY, 5, 10, True),
     ]
     for draw in draws:
-        assert figures.to_png(draw()) == figures.to_png(draw())
+        assert charts.to_png(draw()) == charts.to_png(draw())
 
 
 # --- facts for the pages: alt texts, hidden units, sure mistakes (issue 12) --------------------------------
@@ -448,7 +451,7 @@ def test_every_figure_has_an_alt_text_written_from_its_numbers(drawn_all):
     assert all(text.endswith(".") and "précision" not in text for text in facts["alt"].values())
     limit = facts["weight_limit"]
     assert f"± {fr.decimal(limit, 2)}" in facts["alt"]["neurones"]
-    for word, _ in figures.WEIGHT_COLOURS.values():
+    for word, _ in charts.WEIGHT_COLOURS.values():
         assert word in facts["alt"]["neurones"]
     assert f"{facts['worked']['active_units']} neurones cachés actifs" in facts["alt"]["exemple_calcul"]
 
@@ -472,11 +475,11 @@ def test_hidden_unit_activity_and_sure_mistakes_match_an_independent_count(drawn
 
 def test_the_readme_figures_are_drawn_figures_and_include_the_curves_and_the_confusion_matrix(drawn_all):
     pngs, facts, _ = drawn_all
-    assert set(figure_set.README_FIGURES) <= set(pngs)
+    assert set(catalogue.README_FIGURES) <= set(pngs)
     assert {"courbes", "confusion"} <= set(facts["readme_figures"])
 
 
 def test_the_participle_agrees_with_the_class_name():
-    assert [figure_set.taken_for(name, n) for name, n in
+    assert [catalogue.taken_for(name, n) for name, n in
             [("T-shirt/haut", 68), ("Pantalon", 1), ("Chemise", 1), ("Chemise", 12), ("Baskets", 3)]] == \
         ["pris", "pris", "prise", "prises", "prises"]

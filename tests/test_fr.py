@@ -1,7 +1,7 @@
 """French number formatting and typography."""
 import pytest
 
-from pipeline import fr
+from pipeline.common import fr
 
 NB = "\u00a0"
 

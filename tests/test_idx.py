@@ -5,8 +5,8 @@ import hashlib
 import numpy as np
 import pytest
 
-from pipeline import idx
-from pipeline.errors import PipelineError
+from pipeline.data import idx
+from pipeline.common.errors import PipelineError
 
 FIX = "relancez make report"
 
@@ -89,7 +89,7 @@ def test_missing_file(tmp_path, fake_spec):
 @pytest.mark.slow
 def test_known_checksums_are_those_of_debians_files():
     """The SHA-256 written in idx.FILES verify the real files, so a typo in them would fail here."""
-    from pipeline.data import DEBIAN_DIR
+    from pipeline.data.dataset import DEBIAN_DIR
 
     for key, spec in idx.FILES.items():
         array = idx.read_verified(DEBIAN_DIR / f"{spec.name}.gz", key, FIX)  # raises on a wrong checksum

@@ -6,9 +6,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline import data, trace, train
-from pipeline.config import params_from_dict
-from pipeline.report import code_section
+from pipeline.data import dataset
+from pipeline.training import trace
+from pipeline.training import train
+from pipeline.common.config import params_from_dict
+from pipeline.pages.render import code_section
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "pipeline" / "lesson.py"
@@ -22,7 +24,7 @@ def lesson():
 
 
 def test_lesson_and_numpy_modules_name_the_classes_alike(lesson):
-    assert lesson.class_names == list(data.CLASS_NAMES)
+    assert lesson.class_names == list(dataset.CLASS_NAMES)
 
 
 def test_layers_and_parameter_counts_are_the_seeds(lesson):

@@ -1,6 +1,6 @@
 """The students' notebook and script (stage "carnet"): built from the lesson, valid, self-contained, runnable.
 
-Fast tests read what `pipeline.notebook` writes from this project's lesson and templates; the slow
+Fast tests read what `pipeline.publish.notebook` writes from this project's lesson and templates; the slow
 ones execute the notebook in a real Jupyter kernel and the script with `python`, offline, with the
 Debian data and 2 epochs, as a student without internet would.
 """
@@ -21,9 +21,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from pipeline import fr, notebook, report
-from pipeline.config import EarlyStoppingParams, Params
-from pipeline.report import code_section
+from pipeline.common import fr
+from pipeline.publish import notebook
+from pipeline.pages import render
+from pipeline.common.mkdocs_config import nav_pages
+from pipeline.common.config import EarlyStoppingParams, Params
+from pipeline.pages.render import code_section
 
 ROOT = Path(__file__).resolve().parents[1]
 # The sections the issue names, in the order a student runs them (the lesson may add others).
@@ -36,7 +39,7 @@ STEP_PAGES = ["index.md", "donnees.md", "modele.md", "entrainement.md", "perform
 
 
 def marker_sections(path: Path) -> list[str]:
-    """Section names read independently of pipeline.notebook: lines that are start markers."""
+    """Section names read independently of pipeline.publish.notebook: lines that are start markers."""
     names = []
     for line in path.read_text(encoding="utf-8").splitlines():
         match = re.fullmatch(r"\s*# --8<-- \[start:([\w-]+)\]\s*", line)
@@ -110,7 +113,7 @@ def test_code_cells_are_the_lesson_sections_shown_on_the_pages_in_order(built):
 
 def test_each_section_follows_a_french_markdown_cell_naming_its_page(built):
     nb, _ = built
-    titles = {page.output: page.title for page in report.nav_pages(ROOT / "mkdocs.yml")}
+    titles = {page.output: page.title for page in nav_pages(ROOT / "mkdocs.yml")}
     expected = {"load": titles["donnees.md"], "model": titles["modele.md"], "fit": titles["entrainement.md"],
                 "evaluate": titles["evaluation.md"]}
     cells = nb.cells
@@ -222,8 +225,8 @@ def test_script_help_lists_the_parameters(tmp_path, built):
 # -- The stage, the context and the pages -------------------------------------------------------
 
 def test_stage_writes_both_files_and_their_facts_then_is_reused(tmp_path, capsys):
-    from pipeline.runner import Runner
-    from pipeline.stages import table
+    from pipeline.build.runner import Runner
+    from pipeline.build.stages import table
 
     root = project_copy(tmp_path)
     stage = {s.name: s for s in table(root)}["carnet"]
@@ -244,7 +247,7 @@ def test_stage_writes_both_files_and_their_facts_then_is_reused(tmp_path, capsys
 
 
 def test_stage_declares_every_parameter_it_writes_and_the_pages_wait_for_it():
-    from pipeline.stages import table
+    from pipeline.build.stages import table
 
     stages = {s.name: s for s in table(ROOT)}
     declared = stages["carnet"].params
@@ -276,16 +279,16 @@ def carnet_facts(colab=None) -> dict:
 
 def render_pages(target: str, colab=None) -> dict[str, str]:
     from factories import make_artifacts
-    from pipeline.context import build_context
+    from pipeline.pages.context import build_context
 
     context = build_context(dataclasses.replace(make_artifacts(), carnet=carnet_facts(colab)))
-    env = report.make_environment(ROOT / "templates", ROOT, target)
-    return {page: report.render_template(env, page + ".jinja", context) for page in STEP_PAGES}
+    env = render.make_environment(ROOT / "templates", ROOT, target)
+    return {page: render.render_template(env, page + ".jinja", context) for page in STEP_PAGES}
 
 
 def test_context_gives_names_french_sizes_and_colab():
     from factories import make_artifacts
-    from pipeline.context import build_context
+    from pipeline.pages.context import build_context
 
     downloads = build_context(dataclasses.replace(make_artifacts(), carnet=carnet_facts()))["downloads"]
     assert downloads["notebook"]["size"] == fr.kilobytes(16_158) == f"16{fr.NBSP}ko"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import fr
-from pipeline.pdf import MAX_BYTES, nav_entries, page_count, published
+from pipeline.common import fr
+from pipeline.publish.pdf import MAX_BYTES, nav_entries, page_count, published
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,7 +38,7 @@ def printed(built_project, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("pdf")
     shutil.copytree(built_project / "site", root / "site")
     shutil.copy2(built_project / "mkdocs.yml", root / "mkdocs.yml")
-    result = subprocess.run([sys.executable, "-m", "pipeline.pdf", "--root", str(root)], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "pipeline.publish.pdf", "--root", str(root)], cwd=ROOT,
                             capture_output=True, text=True, timeout=600)  # its own process: Playwright's sync API runs once per thread
     assert result.returncode == 0, result.stdout + result.stderr
     assert "PDF prêt" in result.stdout
@@ -116,7 +116,7 @@ def test_the_home_page_links_to_the_pdf_once(printed, pdf):
     assert page_count(pdf) == count
     assert f"({count}\u00a0pages, " in html.unescape(index)
     # Printing again (make pdf twice) keeps one link, and the PDF does not print its own link.
-    again = subprocess.run([sys.executable, "-m", "pipeline.pdf", "--root", str(printed)], cwd=ROOT,
+    again = subprocess.run([sys.executable, "-m", "pipeline.publish.pdf", "--root", str(printed)], cwd=ROOT,
                            capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stdout + again.stderr
     index = (printed / "site" / "index.html").read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.figure_set import README_FIGURES, README_FOLDER
+from pipeline.figures.catalogue import README_FIGURES, README_FOLDER
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_FOLDER_BYTES = 400_000  # the README's figures, committed: small enough for any clone

@@ -5,18 +5,19 @@ from pathlib import Path
 import pytest
 
 from factories import BASE_HISTORY, make_context
-from pipeline import report
-from pipeline.errors import PipelineError
+from pipeline.pages import render as rendering
+from pipeline.common.mkdocs_config import nav_pages
+from pipeline.common.errors import PipelineError
 
 ROOT = Path(__file__).resolve().parents[1]
 NB = "\u00a0"
 
 
-PAGES = report.nav_pages(ROOT / "mkdocs.yml")
+PAGES = nav_pages(ROOT / "mkdocs.yml")
 
 
 def render(**overrides) -> dict[str, str]:
-    return report.render_all(ROOT / "templates", ROOT, make_context(**overrides), PAGES)
+    return rendering.render_all(ROOT / "templates", ROOT, make_context(**overrides), PAGES)
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +102,7 @@ def test_each_step_page_ends_with_exercises(pages):
 
 
 def test_code_shown_is_read_from_the_source():
-    code = report.code_section(ROOT, "pipeline/lesson.py", "model")
+    code = rendering.code_section(ROOT, "pipeline/lesson.py", "model")
     assert 'tf.keras.layers.Dense(128, activation="relu")' in code
     assert "--8<--" not in code
     page = render()["docs/modele.md"]
@@ -110,7 +111,7 @@ def test_code_shown_is_read_from_the_source():
 
 def test_missing_code_section_is_a_clear_error():
     with pytest.raises(PipelineError) as info:
-        report.code_section(ROOT, "pipeline/lesson.py", "absent")
+        rendering.code_section(ROOT, "pipeline/lesson.py", "absent")
     assert "absent" in info.value.what
 
 
@@ -120,13 +121,13 @@ def test_formulas_are_mathml_on_the_site_and_latex_in_the_readme(pages):
 
 def write_template(tmp_path, text):
     (tmp_path / "bad.md.jinja").write_text(text, encoding="utf-8")
-    return report.make_environment(tmp_path, ROOT, "site")
+    return rendering.make_environment(tmp_path, ROOT, "site")
 
 
 def test_undefined_variable_names_template_line_and_variable(tmp_path):
     env = write_template(tmp_path, "ligne 1\nligne 2 {{ test.precisoin }}\n")
     with pytest.raises(PipelineError) as info:
-        report.render_template(env, "bad.md.jinja", {"test": {}})
+        rendering.render_template(env, "bad.md.jinja", {"test": {}})
     assert "bad.md.jinja, ligne 2" in info.value.where
     assert "precisoin" in info.value.what
 
@@ -134,7 +135,7 @@ def test_undefined_variable_names_template_line_and_variable(tmp_path):
 def test_template_syntax_error_names_template_and_line(tmp_path):
     env = write_template(tmp_path, "a\nb\n{% if x %}\n")
     with pytest.raises(PipelineError) as info:
-        report.render_template(env, "bad.md.jinja", {"x": 1})
+        rendering.render_template(env, "bad.md.jinja", {"x": 1})
     assert "ligne" in info.value.where and "bad.md.jinja" in info.value.where
 
 
@@ -153,8 +154,8 @@ def test_reproducibility_page_shows_the_last_benchmark_and_survives_a_malformed_
                              "wall_seconds": {"median": 31.0}}],
              "targets": [{"target": "s/époque projet ÷ énoncé", "value": 0.35, "limit": 0.4, "unit": "×",
                           "verdict": "OK"}]}
-    env = report.make_environment(ROOT / "templates", ROOT, "site")
-    page = report.render_template(env, "reproductibilite.md.jinja", make_context(bench=bench))
+    env = rendering.make_environment(ROOT / "templates", ROOT, "site")
+    page = rendering.render_template(env, "reproductibilite.md.jinja", make_context(bench=bench))
     assert "CPU X" in page and f"2,0{NB}s" in page and "| 0,35×" in page
     assert make_context(bench={"machine": 3})["bench"] is None
 
@@ -206,7 +207,7 @@ def test_no_page_says_precision_except_the_evaluation_page_s_per_class_table_and
 
 
 def test_each_published_reference_is_cited_as_its_source_names_it_with_its_links(pages):
-    from pipeline.context_results import REFERENCES
+    from pipeline.pages.results import REFERENCES
 
     evaluation, readme = pages["docs/evaluation.md"], pages["README.md"]
     for ref in REFERENCES:
@@ -271,16 +272,16 @@ def test_sure_mistakes_are_truncated_never_rounded_to_100_and_identifiers_have_n
 
 
 def test_the_weight_colours_named_on_the_page_are_the_figure_s_own():
-    from pipeline import figures
+    from pipeline.figures import charts
 
     text = " ".join(render()["docs/evaluation.md"].split())
-    positive, negative = (figures.WEIGHT_COLOURS[side][0] for side in ("positive", "negative"))
+    positive, negative = (charts.WEIGHT_COLOURS[side][0] for side in ("positive", "negative"))
     assert f"En **{positive}**, les pixels qui activent" in text and f"en **{negative}**, ceux qui" in text
     assert "99ᵉ centile" in text  # where the colour bar saturates
 
 
 def test_every_page_but_the_annexes_says_which_step_of_the_seed_it_covers(pages):
-    from pipeline.context import SEED_STEPS
+    from pipeline.pages.context import SEED_STEPS
 
     for page, (step, part) in SEED_STEPS.items():
         if page in ("entrainement.md", "performances.md"):
@@ -293,9 +294,9 @@ def test_every_page_but_the_annexes_says_which_step_of_the_seed_it_covers(pages)
 
 
 def test_curve_colours_in_the_text_come_from_the_constant_the_figure_draws_with(monkeypatch):
-    from pipeline import figures
+    from pipeline.figures import charts
 
     text = render()["docs/performances.md"]
     assert "l'entraînement est en bleu" in text and "validation en orange" in text
-    monkeypatch.setitem(figures.CURVE_COLOURS, "train", ("violet", "#CC79A7"))
+    monkeypatch.setitem(charts.CURVE_COLOURS, "train", ("violet", "#CC79A7"))
     assert "l'entraînement est en violet" in render()["docs/performances.md"]

@@ -4,7 +4,7 @@ import shutil
 import pytest
 
 from builds import E2E_EPOCHS, copy_project, run_report, set_param
-from pipeline.figure_set import README_FOLDER
+from pipeline.figures.catalogue import README_FOLDER
 
 pytestmark = pytest.mark.slow
 # Pages that record when and how long, by design; every other page must be byte-identical.

@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from pipeline.config import Params
-from pipeline.errors import PipelineError
-from pipeline.runner import Runner, Stage, _recover_interrupted_swap
+from pipeline.common.config import Params
+from pipeline.common.errors import PipelineError
+from pipeline.build.runner import Runner, Stage, _recover_interrupted_swap
 
 CALLS: list[str] = []
 

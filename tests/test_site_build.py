@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-from pipeline import cli
+from pipeline.build import cli
 
 
 def snapshot(folder):

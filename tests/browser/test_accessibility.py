@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.mkdocs_hooks import empty_pages
+from pipeline.publish.mkdocs_hooks import empty_pages
 
 ROOT = Path(__file__).resolve().parents[2]
 IMPACTS = ("serious", "critical")

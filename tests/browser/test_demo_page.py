@@ -4,7 +4,7 @@ import io
 import numpy as np
 import pytest
 
-from pipeline import demo
+from pipeline.publish import demo
 
 NB = "\u00a0"
 READY = "window.demo && window.demo.ready"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import yaml
+from pipeline.common.mkdocs_config import load as load_mkdocs_yml
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
@@ -61,16 +61,8 @@ BUNDLE_CONDITIONAL_URLS = ("https://unpkg.com/resize-observer-polyfill", "https:
 
 # -- The page list, read from mkdocs.yml's nav -----------------------------------------------------
 
-class _MkdocsLoader(yaml.SafeLoader):
-    """SafeLoader that tolerates mkdocs's !!python/... tags (their values are not needed here)."""
-
-
-_MkdocsLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
-_MkdocsLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
-
-
 def load_mkdocs(path: Path) -> dict:
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=_MkdocsLoader)
+    return load_mkdocs_yml(path)
 
 
 def nav_files(nav) -> list[str]:
@@ -96,7 +88,7 @@ def page_path(doc: str, directory_urls: bool) -> str:
 
 # Expériences and Variabilité are published by the complete build only (make experiences): the
 # end-to-end build (make report) leaves them out of the site and its nav (tests/test_e2e.py checks it).
-from pipeline.experiments import PAGES as MEASURED_PAGES  # noqa: E402
+from pipeline.experiments.questions import PAGES as MEASURED_PAGES  # noqa: E402
 
 NAV_DOCS = [doc for doc in nav_files(load_mkdocs(ROOT / "mkdocs.yml").get("nav", [])) if doc not in MEASURED_PAGES]
 
@@ -506,7 +498,7 @@ DOWNLOAD_PAGES = ["index.md", "donnees.md", "modele.md", "entrainement.md", "per
 def test_download_links_serve_the_notebook_and_the_script(visit, doc, site_url, mkdocs_config):
     import json
 
-    from pipeline import fr
+    from pipeline.common import fr
 
     facts = visit(doc).facts
     problems = []

@@ -1,0 +1,101 @@
+"""Command line: parse the arguments, take the build lock, run the stage table, print the result."""
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from pipeline.data import dataset
+from pipeline.build import provenance
+from pipeline.build import stages
+from pipeline.common.config import Params, load_params
+from pipeline.common.errors import PipelineError
+from pipeline.build.runner import Runner
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline", description="Rapport Fashion-MNIST.")
+    parser.add_argument("command", choices=["report", "experiments", "variability"],
+                        help="report : entraîner si besoin, puis publier le site ; experiments : entraîner "
+                             "(ou réutiliser) toutes les expériences en parallèle, puis publier ; "
+                             "variability : seulement les 5 graines de la page Variabilité")
+    parser.add_argument("--params", default="params.yaml", help="fichier de paramètres (YAML)")
+    parser.add_argument("--root", default=".", help="dossier du projet (templates/, docs/, mkdocs.yml)")
+    parser.add_argument("--only", nargs="+", metavar="QUESTION",
+                        help="experiments : seulement ces questions (protocole, patience, lot…)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="experiments : processus en parallèle (défaut : un par cœur)")
+    parser.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None,
+                        help="experiments : ordonnanceur Dask (tcp://hôte:8786 ; défaut : $DASK_SCHEDULER)")
+    args = parser.parse_args(argv)
+    root = Path(args.root).resolve()
+    params_path = Path(args.params) if Path(args.params).is_absolute() else root / args.params
+    started = time.perf_counter()
+    try:
+        with build_lock(root / "artifacts"):
+            params = load_params(params_path)
+            runner = Runner(root, {"dataset": dataset.ensure_dataset(), "provenance": provenance.describe(root)})
+            failed = []
+            if args.command != "report":
+                only = ["graines"] if args.command == "variability" else args.only
+                failed = experiments(runner, root, params, only, args.workers, args.scheduler)
+            report(runner, root, params)
+            runner.write_manifest(date=time.strftime("%Y-%m-%dT%H:%M:%S%z"), params=params.to_dict(),
+                                  run=runner.done["train"].key,
+                                  seconds=round(time.perf_counter() - started, 2), **runner.inputs["provenance"])
+    except PipelineError as exc:
+        print(exc.message(), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        again = "make report" if args.command == "report" else "la même commande (les entraînements finis sont gardés)"
+        print(f"Interrompu : le site et le README précédents sont intacts ; relancez {again}.",
+              file=sys.stderr)
+        return 130
+    print(f"Site prêt : {root / 'site' / 'index.html'}\n"
+          f"  Pour le parcourir : make serve  (puis ouvrez http://127.0.0.1:8000/)\n"
+          f"  Rapport : {root / 'README.md'}  ({time.perf_counter() - started:.1f} s en tout)")
+    if failed:
+        print(f"{len(failed)} entraînement(s) en échec, leurs questions ne sont pas publiées ; "
+              "relancez la même commande pour les réessayer :\n  " + "\n  ".join(failed), file=sys.stderr)
+        return 1
+    return 0
+
+
+def report(runner: Runner, root: Path, params: Params) -> None:
+    """The whole build; each stage is reused when its key is unchanged and its outputs are intact."""
+    for stage in stages.table(root):
+        runner.run(stage, params)
+
+
+def experiments(runner: Runner, root: Path, params: Params, only: list[str] | None, workers: int | None,
+                scheduler: str | None) -> list[str]:
+    """Train (or reuse) the experiments' runs in parallel, then artifacts/experiments.json; the failures."""
+    from pipeline.experiments.sweep import run_sweep
+
+    if workers is not None and workers < 1:
+        raise PipelineError("--workers doit valoir au moins 1.", fix="par exemple --workers 2 (ou rien : un par cœur).")
+    table = {stage.name: stage for stage in stages.table(root)}
+    runner.run(table["data"], params)  # the runs' keys include the data's
+    try:
+        return run_sweep(runner, table["train"], params, only, workers, scheduler)["failed"]
+    except ValueError as exc:  # an unknown question id
+        raise PipelineError(str(exc), fix="choisissez parmi les questions citées (make experiences ONLY=\"patience lot\").")
+
+
+@contextmanager
+def build_lock(folder: Path):
+    """One build at a time: a second `make report` waits for the first instead of mixing files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("Une autre construction est en cours dans ce dossier : attente de sa fin…", flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield

@@ -1,0 +1,221 @@
+"""Run the stage table: compute each stage's key, skip fresh stages, promote outputs atomically, log, record."""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.build import deps
+from pipeline.build.cache import key_of, package_versions, tree_digest
+from pipeline.common.config import Params
+from pipeline.common.io import atomic_write_json, read_json, write_error, write_if_changed
+
+MANIFEST = Path("artifacts") / "manifest.json"
+STAGING = Path("artifacts") / ".staging"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the build and everything that decides whether its outputs are still right."""
+    name: str  # identifier, also the key in the manifest
+    label: str  # French word printed on the stage's line
+    run: str  # "module:function" that writes the outputs; imported only when the stage runs
+    summary: str  # "module:function" that describes the outputs in one French line
+    params: tuple[str, ...] = ()  # parameter keys ("early_stopping.patience") that change the outputs; "*": all
+    after: tuple[str, ...] = ()  # earlier stages whose outputs it reads
+    files: tuple[str, ...] = ()  # project files or folders it reads (their contents enter the key)
+    inputs: tuple[str, ...] = ()  # named values computed before the run (dataset checksums, git state)
+    versions: tuple[str, ...] = ()  # packages whose versions change the outputs
+    outputs: tuple[str, ...] = ()  # relative paths; "x/" is a folder; "{key}" makes a cache of runs
+
+    @property
+    def module(self) -> str:
+        return self.run.split(":")[0]
+
+    @property
+    def keyed(self) -> bool:
+        """Outputs named by the key stay side by side: going back to old inputs reuses them."""
+        return any("{key}" in out for out in self.outputs)
+
+
+@dataclass
+class Job:
+    """What a stage function receives: its inputs' values and where to write each declared output."""
+    stage: Stage
+    key: str
+    root: Path
+    params: Params
+    inputs: dict[str, Any]
+    upstream: dict[str, "Job"] = field(default_factory=dict)
+
+    def final(self, output: str) -> Path:
+        """Where a declared output lives once promoted (what later stages read)."""
+        return self.root / output.format(key=self.key)
+
+    def out(self, output: str) -> Path:
+        """Where the stage writes a declared output; the runner moves it into place on success."""
+        if output not in self.stage.outputs:
+            raise KeyError(f"{self.stage.name} does not declare the output {output!r}")
+        return self.staging / output.format(key=self.key)
+
+    @property
+    def staging(self) -> Path:
+        """Where the outputs are written before promotion; one folder per key for keyed stages, so
+        that runs trained side by side (pipeline/experiments/sweep.py) never share one."""
+        return self.root / STAGING / (f"{self.stage.name}-{self.key}" if self.stage.keyed else self.stage.name)
+
+    def execute(self) -> None:
+        """Call the stage's function, which writes its outputs into the staging folder."""
+        _call(self.stage.run, self)
+
+    def promote(self) -> None:
+        """Move every staged output into place (after the stage function returned)."""
+        for output in self.stage.outputs:
+            _promote(self.out(output), self.final(output))
+
+    def input(self, stage: str, output: str) -> Path:
+        """A declared output of an earlier stage of this build."""
+        return self.upstream[stage].final(output)
+
+
+class Runner:
+    """Runs stages in order for one project root, keeping the manifest of what each one produced."""
+
+    def __init__(self, root: Path, inputs: dict[str, Any]):
+        self.root = root
+        self.inputs = inputs
+        self.done: dict[str, Job] = {}
+        self.records: dict[str, dict] = _read_records(root / MANIFEST)
+
+    def key(self, stage: Stage, params: Params) -> str:
+        values = params.to_dict()
+        return key_of({
+            "stage": stage.name,
+            "params": values if stage.params == ("*",) else {name: _lookup(values, name) for name in stage.params},
+            "code": deps.code_digest(stage.module),
+            "after": {name: self.done[name].key for name in stage.after},
+            "files": {name: tree_digest([self.root / name]) for name in stage.files},
+            "inputs": {name: self.inputs[name] for name in stage.inputs},
+            "versions": package_versions(stage.versions) if stage.versions else {},
+        })
+
+    def run(self, stage: Stage, params: Params) -> Job:
+        """Run `stage` unless its outputs are fresh; print one line; record its key and outputs."""
+        start = time.perf_counter()
+        job = Job(stage, self.key(stage, params), self.root, params, self.inputs,
+                  {name: self.done[name] for name in stage.after})
+        for output in stage.outputs:
+            _recover_interrupted_swap(job.final(output))
+        fresh = self._fresh(job)
+        if not fresh:
+            staging = job.staging
+            shutil.rmtree(staging, ignore_errors=True)  # a killed stage left only this behind
+            try:
+                _call(stage.run, job)
+                job.promote()
+            except OSError as exc:  # a write the stage did not wrap itself: still one clear message
+                raise write_error(Path(getattr(exc, "filename", None) or staging), exc) from None
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+                with contextlib.suppress(OSError):
+                    staging.parent.rmdir()  # only when no other stage left anything there
+        summary = _call(stage.summary, job)
+        seconds = time.perf_counter() - start
+        self.records[stage.name] = {"key": job.key, "recomputed": not fresh, "seconds": round(seconds, 3),
+                                    "summary": summary, "outputs": self._fingerprints(job)}
+        if not fresh:  # recorded at once: a later failure must not make this stage run again
+            self.write_manifest()
+        state = "refait" if not fresh else "réutilisé"
+        print(f"▸ {stage.label:<13} {state:<10} {seconds:6.1f} s  {summary}", flush=True)
+        self.done[stage.name] = job
+        return job
+
+    def write_manifest(self, **extra: Any) -> None:
+        """artifacts/manifest.json: each stage's key, outputs and timing, plus what the caller adds."""
+        atomic_write_json(self.root / MANIFEST, {**_read_json_or_empty(self.root / MANIFEST), **extra,
+                                                 "stages": self.records})
+
+    def _fresh(self, job: Job) -> bool:
+        record = self.records.get(job.stage.name)
+        recorded = record.get("outputs", {}) if record and record.get("key") == job.key else None
+        if recorded is None and not job.stage.keyed:
+            return False
+        for output in job.stage.outputs:
+            path = job.final(output)
+            if not path.exists():
+                return False
+            if recorded is not None and recorded.get(output) != _fingerprint(path):
+                return False  # an output edited or damaged by hand is rebuilt
+        return True
+
+    def _fingerprints(self, job: Job) -> dict[str, str]:
+        return {output: _fingerprint(job.final(output)) for output in job.stage.outputs}
+
+
+def _fingerprint(path: Path) -> str:
+    """SHA-256 of a file; for a folder, of its file names and sizes (cheap, catches deletions)."""
+    if path.is_dir():
+        listing = sorted(f"{p.relative_to(path)}:{p.stat().st_size}" for p in path.rglob("*") if p.is_file())
+        return "dir:" + hashlib.sha256("\n".join(listing).encode()).hexdigest()
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+
+
+def _promote(staged: Path, final: Path) -> None:
+    """Move one output into place: a file only if its bytes changed, a folder by two renames."""
+    if not staged.exists():
+        raise FileNotFoundError(f"stage output missing: {staged}")
+    if staged.is_file():
+        write_if_changed(final, staged.read_bytes())
+        return
+    old = final.with_name(final.name + ".old")
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(old, ignore_errors=True)
+        if final.exists():
+            final.replace(old)
+        staged.replace(final)
+    except OSError as exc:
+        if old.exists() and not final.exists():
+            old.replace(final)
+        raise write_error(final, exc) from None
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover_interrupted_swap(final: Path) -> None:
+    """A build killed between the two renames leaves x.old/ and no x/: put the previous one back."""
+    old = final.with_name(final.name + ".old")
+    if old.is_dir() and not final.exists():
+        old.replace(final)
+    elif old.is_dir():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _call(target: str, job: Job) -> Any:
+    """Call "module:function": a module of this package, or any importable module (tests)."""
+    module, function = target.split(":")
+    name = f"{deps.PACKAGE}.{module}" if deps.module_path(module) else module
+    return getattr(importlib.import_module(name), function)(job)
+
+
+def _lookup(values: dict, dotted: str) -> Any:
+    for part in dotted.split("."):
+        values = values[part]
+    return values
+
+
+def _read_json_or_empty(path: Path) -> dict:
+    try:
+        value = read_json(path)
+        return value if isinstance(value, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _read_records(path: Path) -> dict[str, dict]:
+    stages = _read_json_or_empty(path).get("stages", {})
+    return stages if isinstance(stages, dict) else {}

@@ -1,0 +1,46 @@
+"""The stage table: each stage of the build, what it reads and what it writes (run by pipeline.build.runner)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.common.mkdocs_config import nav_pages
+from pipeline.build.runner import Stage
+
+ALL_PARAMS = ("*",)  # every parameter: a new one in params.yaml reaches training with no edit here
+SITE_PACKAGES = ("mkdocs", "mkdocs-material", "pymdown-extensions", "latex2mathml")
+
+
+def table(root: Path) -> list[Stage]:
+    """The build, in order: data → training → figures and Démo → pages → site (and the README)."""
+    pages = tuple(f"docs/{page.output}" for page in nav_pages(root / "mkdocs.yml"))
+    return [
+        Stage("data", "données", "data.dataset:describe_stage", "data.dataset:summary",
+              inputs=("dataset",), outputs=("artifacts/data.json",)),
+        Stage("train", "entraînement", "training.train:train_stage", "training.train:summary",
+              params=ALL_PARAMS, after=("data",), versions=("tensorflow", "keras", "numpy"),
+              outputs=("artifacts/runs/{key}/",)),
+        # rapport/: the README's own figures, committed so that GitHub shows them (README_FIGURES).
+        Stage("figures", "figures", "figures.stage:figures_stage", "figures.stage:summary",
+              params=("seed",), after=("data", "train"), versions=("matplotlib",),
+              outputs=("docs/figures/", "rapport/", "artifacts/figures.json")),
+        Stage("demo", "démo", "publish.demo:demo_stage", "publish.demo:summary",
+              params=("seed",), after=("train",), outputs=("docs/demo/data/", "artifacts/demo.json")),
+        # The experiments' curves, when artifacts/experiments.json (make experiences) matches this run.
+        Stage("experiences", "expériences", "experiments.questions:figures_stage", "experiments.questions:figures_summary",
+              after=("train",), files=("artifacts/experiments.json",), versions=("matplotlib",),
+              outputs=("docs/experiences/",)),
+        # The lesson as a notebook and a script to download (parameters: the names its sections use).
+        Stage("carnet", "carnet", "publish.notebook:carnet_stage", "publish.notebook:summary",
+              params=("epochs", "batch_size", "validation_fraction", "seed", "early_stopping"),
+              files=("pipeline/lesson.py", "templates/", "mkdocs.yml"), versions=("nbformat",),
+              outputs=("docs/telechargements/", "artifacts/carnet.json")),
+        Stage("pages", "pages", "pages.render:pages_stage", "pages.render:summary",
+              after=("data", "train", "figures", "demo", "carnet"), inputs=("provenance",),
+              files=("templates/", "mkdocs.yml", "pipeline/lesson.py", "docs/assets/",
+                     "artifacts/experiments.json", "bench/results/latest.json"),
+              outputs=(*pages, "artifacts/README.pending.md")),
+        Stage("site", "site", "publish.site:site_stage", "publish.site:summary",
+              after=("pages",), files=("docs/", "mkdocs.yml", "pipeline/publish/mkdocs_hooks.py", "overrides/"),
+              versions=SITE_PACKAGES,
+              outputs=("site/", "README.md")),
+    ]

@@ -1,0 +1,1 @@
+"""What every stage shares: parameters, errors, atomic files, French formatting, artifact schemas, mkdocs.yml."""

@@ -1,0 +1,179 @@
+"""Load and validate the experiment's parameters from one YAML file into a frozen dataclass."""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.common.errors import PipelineError
+
+VALIDATION_MODES = ("split", "test")
+MONITORS = ("val_loss", "val_accuracy")
+MAX_EPOCHS = 1000
+
+
+@dataclass(frozen=True)
+class EarlyStoppingParams:
+    monitor: str = "val_loss"  # the seed's default quantity; val_accuracy is the alternative
+    patience: int = 3  # chosen on the validation set by the Expériences page's question "patience"
+    restore_best_weights: bool = True  # evaluate the best epoch, not the last one
+
+
+@dataclass(frozen=True)
+class Params:
+    seed: int = 42  # one seed for weights, validation split and sampled images
+    epochs: int = 20  # the seed's epochs=20, an upper bound under EarlyStopping
+    batch_size: int = 32  # Keras's default, as the seed uses it
+    hidden_units: int = 128  # width of the hidden Dense layer: the seed's 128 (another width: pipeline/training/train.py)
+    dropout: float = 0.0  # beyond the seed: a Dropout layer of this rate after the hidden layer (0 = none)
+    learning_rate: float = 0.001  # Adam's default, as the seed's optimizer="adam" uses it
+    validation: str = "split"  # "split": honest protocol; "test": the seed's validation_data
+    validation_fraction: float = 0.1  # share of the training set held out when validation="split"
+    early_stopping: EarlyStoppingParams = field(default_factory=EarlyStoppingParams)
+    steps_per_execution: int = 64  # fewer Python round-trips per epoch, same arithmetic
+    jit_compile: bool = True  # XLA fuses the small ops of this tiny network
+    threads: int = 1  # TensorFlow thread pools; one is fastest for this tiny net on 2 cores, 0 = TF decides
+    deterministic: bool = False  # TensorFlow op determinism: slower, bit-identical reruns
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def load_params(path: Path | str) -> Params:
+    """Read `path` (YAML) into Params, or raise PipelineError naming the key and the fix."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PipelineError(
+            "le fichier de paramètres est introuvable.",
+            where=str(path),
+            fix="créez-le (voir params.yaml dans le dépôt) ou passez --params CHEMIN.",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PipelineError(
+            "le fichier de paramètres est illisible.",
+            where=str(path),
+            fix="vérifiez ses droits de lecture et qu'il est encodé en UTF-8.",
+            detail=str(exc),
+        ) from None
+    try:
+        raw = yaml.safe_load(text)  # safe loader: nothing in the file is ever executed
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", ligne {mark.line + 1}" if mark is not None else ""
+        raise PipelineError(
+            "le fichier de paramètres n'est pas du YAML valide.",
+            where=f"{path}{line}",
+            fix="corrigez la syntaxe (indentation, deux-points après chaque clé).",
+            detail=str(exc).splitlines()[0],
+        ) from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise PipelineError(
+            "le fichier de paramètres doit contenir des paires « clé: valeur ».",
+            where=str(path),
+            fix="écrivez par exemple « epochs: 20 » sur une ligne.",
+        )
+    return params_from_dict(raw, source=str(path))
+
+
+def params_from_dict(raw: dict[str, Any], source: str = "paramètres") -> Params:
+    """Build Params from a plain mapping, checking every key, type and range."""
+    es_raw = raw.get("early_stopping", {})
+    if es_raw is None:
+        es_raw = {}
+    if not isinstance(es_raw, dict):
+        _fail(source, "early_stopping", "doit être une section de clés (monitor, patience, ...)")
+    top = {k: v for k, v in raw.items() if k != "early_stopping"}
+    early = EarlyStoppingParams(**_typed_fields(EarlyStoppingParams, es_raw, source, "early_stopping."))
+    params = Params(early_stopping=early, **_typed_fields(Params, top, source, ""))
+    _check_ranges(params, source)
+    return params
+
+
+def _typed_fields(cls: type, raw: dict[str, Any], source: str, prefix: str) -> dict[str, Any]:
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "early_stopping"}
+    known = list(fields) + (["early_stopping"] if cls is Params else [])
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in fields:
+            guess = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"vouliez-vous dire « {prefix}{guess[0]} » ?" if guess else (
+                "clés possibles : " + ", ".join(prefix + k for k in known))
+            raise PipelineError(
+                f"clé inconnue « {prefix}{key} » dans les paramètres.",
+                where=source,
+                fix=hint,
+            )
+        expected = _expected_type(cls, key)
+        values[key] = _coerce(value, expected, source, prefix + key)
+    return values
+
+
+def _expected_type(cls: type, name: str) -> type:
+    default = next(f for f in dataclasses.fields(cls) if f.name == name).default
+    return type(default)
+
+
+def _coerce(value: Any, expected: type, source: str, key: str) -> Any:
+    # bool is a subclass of int: reject `epochs: true` and `jit_compile: 1` explicitly.
+    if expected is bool:
+        if isinstance(value, bool):
+            return value
+        _fail(source, key, f"doit valoir true ou false, pas « {value} »")
+    if expected is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        _fail(source, key, f"doit être un nombre entier, pas « {value} »")
+    if expected is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        _fail(source, key, f"doit être un nombre décimal (par exemple 0.1), pas « {value} »")
+    if isinstance(value, str):
+        return value
+    _fail(source, key, f"doit être un texte, pas « {value} »")
+    raise AssertionError("unreachable")
+
+
+def _check_ranges(p: Params, source: str) -> None:
+    if not 1 <= p.epochs <= MAX_EPOCHS:
+        _fail(source, "epochs", f"doit être compris entre 1 et {MAX_EPOCHS}, pas {p.epochs}")
+    if p.batch_size < 1:
+        _fail(source, "batch_size", f"doit être au moins 1, pas {p.batch_size}")
+    if p.hidden_units < 1:
+        _fail(source, "hidden_units", f"doit être au moins 1, pas {p.hidden_units}")
+    if not 0.0 <= p.dropout < 1.0:
+        _fail(source, "dropout", f"doit être entre 0 (compris, pas de Dropout) et 1 (exclu), pas {p.dropout}")
+    if not 0.0 < p.learning_rate <= 1.0:
+        _fail(source, "learning_rate", f"doit être strictement positif et au plus 1 (Adam : 0.001), pas {p.learning_rate}")
+    if p.validation not in VALIDATION_MODES:
+        _fail(source, "validation", f"doit valoir « split » ou « test », pas « {p.validation} »")
+    if not 0.0 < p.validation_fraction < 1.0:
+        _fail(source, "validation_fraction",
+              f"doit être strictement entre 0 et 1 (par exemple 0.1), pas {p.validation_fraction}")
+    if p.early_stopping.patience < 0:
+        _fail(source, "early_stopping.patience",
+              f"doit être positive ou nulle, pas {p.early_stopping.patience}")
+    if p.early_stopping.monitor not in MONITORS:
+        _fail(source, "early_stopping.monitor",
+              f"doit valoir « val_loss » ou « val_accuracy », pas « {p.early_stopping.monitor} »")
+    if p.steps_per_execution < 1:
+        _fail(source, "steps_per_execution", f"doit être au moins 1, pas {p.steps_per_execution}")
+    if p.threads < 0:
+        _fail(source, "threads", f"doit être positif ou nul (0 : TensorFlow choisit), pas {p.threads}")
+    if p.seed < 0:
+        _fail(source, "seed", f"doit être positive ou nulle, pas {p.seed}")
+
+
+def _fail(source: str, key: str, why: str) -> None:
+    raise PipelineError(
+        f"paramètre « {key} » invalide : il {why}.",
+        where=f"{source}, clé « {key} »",
+        fix=f"corrigez la valeur de « {key} » dans {source}.",
+    )

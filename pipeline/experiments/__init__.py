@@ -1,0 +1,1 @@
+"""The experiments: the what-if questions, their parallel sweep, and the French conclusions."""

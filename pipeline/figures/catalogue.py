@@ -1,0 +1,251 @@
+"""Choose what each figure shows (seeded), draw them all to PNG bytes, and write the facts the pages cite.
+
+Adding a figure takes three files: its drawing in figures.py, one line in draw_all and its alt text in
+alt_texts (here), and the template that shows it with {{ figure("name", "caption") }}.
+"""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from pipeline.figures import charts
+from pipeline.figures import network
+from pipeline.common import fr
+from pipeline.data.dataset import CLASS_NAMES
+
+GRID_SIZE = 24  # articles in the data page's grid
+PREDICTION_EXAMPLES = 6  # test images shown beside their probability bars
+RARE_SHARE = 0.01  # a hidden unit active on fewer than 1 % of the test images counts as "rarely active"
+# The weights figure saturates its colours beyond this quantile of |weight| (network.weight_limit's own).
+WEIGHT_QUANTILE = inspect.signature(network.weight_limit).parameters["quantile"].default
+# The README's own figures: copied byte for byte into README_FOLDER (committed, so GitHub shows them).
+README_FOLDER = "rapport/"
+README_FIGURES = ("exemples", "repartition", "courbes", "confusion")
+# Grammatical gender of the French class names, for « 68 Chemise prises pour T-shirt/haut ».
+FEMININE = {"Robe", "Sandale", "Chemise", "Baskets", "Bottine"}
+
+
+def taken_for(name: str, count: int = 1) -> str:
+    """Past participle of « prendre » agreeing with a class name: pris, prise, prises."""
+    if name not in FEMININE:
+        return "pris"
+    return "prise" if count == 1 else "prises"
+
+
+def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabilities, weights) -> tuple[dict, dict]:
+    """Return ({figure name: PNG bytes}, facts) for every figure of the site."""
+    rng = np.random.default_rng(seed)
+    names = CLASS_NAMES
+    grid = _one_per_class_first(rng, y_train, GRID_SIZE)
+    examples = _prediction_examples(rng, y_test, probabilities, PREDICTION_EXAMPLES)
+    mistakes = metrics["evaluation"]["confident_mistakes"]
+    history = metrics["history"]
+    counts = np.bincount(y_train, minlength=len(names))
+    means = np.stack([x_train[y_train == k].mean(axis=0) for k in range(len(names))])
+    hidden_test, logits_test = _forward(weights, x_test)
+    worked_index = _worked_index(rng, logits_test, y_test, probabilities)  # drawn last: other picks unchanged
+    worked = _forward_one(weights, x_test[worked_index])
+    sizes, params = _layers(weights)
+    calibration_rows = network.calibration_table(probabilities, y_test)
+
+    drawings = {
+        "exemples": charts.sample_grid(x_train[grid], y_train[grid], names),
+        "repartition": charts.class_distribution(counts, names),
+        "pixels": charts.pixel_histogram(x_train[:2000]),
+        "moyennes": charts.class_means(means, names),
+        "courbes": charts.learning_curves(history, metrics["best_epoch"], metrics["epochs_run"],
+                                           metrics["stopped_early"]),
+        "confusion": charts.confusion(np.array(metrics["evaluation"]["confusion_matrix"]), names),
+        "erreurs": charts.image_gallery(
+            x_test[[m["index"] for m in mistakes]],
+            [f"Réelle : {names[m['true']]}\nPrédite : {names[m['predicted']]}\n"
+             f"{charts.percent_floor(m['probability'])}" for m in mistakes]),
+        "predictions": charts.prediction_bars(x_test[examples], probabilities[examples], y_test[examples], names),
+        "neurones": network.weight_images(weights["W1"]),
+        "reseau": network.network_diagram(sizes, params),
+        "calibration": network.calibration(probabilities, y_test),
+        "exemple_calcul": network.worked_example(x_test[worked_index], worked["hidden"], worked["logits"],
+                                                 worked["probabilities"], int(y_test[worked_index]), names),
+    }
+    pngs = {name: charts.to_png(fig) for name, fig in drawings.items()}
+    true = int(y_test[worked_index])
+    facts = {
+        "files": [f"{name}.png" for name in pngs],
+        "grid_labels": [int(y) for y in y_train[grid]],
+        "examples": [{"index": int(i), "true": int(y_test[i]), "predicted": int(probabilities[i].argmax()),
+                      "probability": float(probabilities[i].max())} for i in examples],
+        "neurons": int(weights["W1"].shape[1]),
+        "layers": {"sizes": sizes, "params": params},
+        "worked": {
+            "index": int(worked_index), "true": true, "predicted": int(worked["probabilities"].argmax()),
+            "active_units": int((worked["hidden"] > 0).sum()), "hidden_units": int(worked["hidden"].size),
+            "logits": [float(v) for v in worked["logits"]],
+            "probabilities": [float(v) for v in worked["probabilities"]],
+            "loss": float(-np.log(worked["probabilities"][true])),
+            "top_logit_class": int(worked["logits"].argmax()),
+            "sum_probabilities": float(worked["probabilities"].sum()),
+        },
+        "calibration": calibration_rows,
+        "weight_colours": {side: word for side, (word, _) in charts.WEIGHT_COLOURS.items()},
+        "curve_colours": {line: word for line, (word, _) in charts.CURVE_COLOURS.items()},
+        **_weight_facts(weights["W1"]),
+        "activity": _activity(hidden_test),
+        "confident_errors": _confident_errors(probabilities, y_test),
+        "readme_folder": README_FOLDER,
+        "readme_figures": [name for name in README_FIGURES if name in pngs],
+    }
+    facts["alt"] = alt_texts(facts, metrics, counts, (int(x_train.min()), int(x_train.max())), names)
+    return pngs, facts
+
+
+def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], names) -> dict[str, str]:
+    """The alt text of every figure, written from the numbers it draws (what a screen reader says)."""
+    same = len(set(int(c) for c in counts)) == 1
+    count_text = (f"{fr.integer(counts[0])} images par classe" if same else
+                  f"de {fr.integer(min(counts))} à {fr.integer(max(counts))} images par classe")
+    h = metrics["history"]
+    ev = metrics["evaluation"]
+    grid_names = sorted({names[k] for k in facts["grid_labels"]})
+    examples = "; ".join(f"{names[x['true']]} prédit {names[x['predicted']]} à "
+                         f"{charts.percent_floor(x['probability'])}" for x in facts["examples"])
+    mistakes = "; ".join(f"{names[m['true']]} {taken_for(names[m['true']])} pour {names[m['predicted']]} à "
+                         f"{charts.percent_floor(m['probability'])}" for m in ev["confident_mistakes"][:4])
+    worked = facts["worked"]
+    colours = facts["weight_colours"]
+    sizes, params = facts["layers"]["sizes"], facts["layers"]["params"]
+    crowded = max(facts["calibration"], key=lambda r: r["count"]) if facts["calibration"] else None
+    alt = {
+        "exemples": f"Grille de {len(facts['grid_labels'])} images d'entraînement, vêtements clairs sur fond noir, "
+                    f"titrées par leur classe : {', '.join(grid_names)}.",
+        "repartition": f"Diagramme en barres du nombre d'images d'entraînement par classe : {count_text}.",
+        "pixels": f"Histogrammes des valeurs de pixels : de {pixel_range[0]} à {pixel_range[1]} avant "
+                  "normalisation, de 0 à 1 après ; la forme est identique.",
+        "moyennes": "Image moyenne de chacune des dix classes, claire sur fond noir : " + ", ".join(names) + ".",
+        "courbes": f"Deux graphiques sur {metrics['epochs_run']} époques. À gauche, l'exactitude d'entraînement "
+                   f"passe de {fr.percent(h['accuracy'][0])} à {fr.percent(h['accuracy'][-1])} et celle de "
+                   f"validation de {fr.percent(h['val_accuracy'][0])} à {fr.percent(h['val_accuracy'][-1])}. "
+                   f"À droite, la perte d'entraînement passe de {fr.decimal(h['loss'][0], 3)} à "
+                   f"{fr.decimal(h['loss'][-1], 3)} et celle de validation de {fr.decimal(h['val_loss'][0], 3)} "
+                   f"à {fr.decimal(h['val_loss'][-1], 3)}, sur une échelle logarithmique avec la ligne du hasard "
+                   f"(ln 10 ≈ {fr.decimal(charts.RANDOM_LOSS, 2)}). Meilleure époque : {metrics['best_epoch']}.",
+        "confusion": f"Matrice de confusion sur {fr.integer(metrics['sizes']['test'])} images de test, en nombres "
+                     f"et en proportions par classe réelle ; {fr.integer(ev['errors'])} erreurs hors diagonale.",
+        "erreurs": f"Les {len(ev['confident_mistakes'])} erreurs les plus sûres d'elles, dont : {mistakes}.",
+        "predictions": f"{len(facts['examples'])} images de test et leurs dix probabilités : {examples}.",
+        "neurones": f"Les {facts['neurons']} vecteurs de poids de la première couche Dense, chacun dessiné comme "
+                    f"une image 28 × 28 ({colours['positive']} : poids positifs, blanc : zéro, "
+                    f"{colours['negative']} : poids négatifs ; couleurs saturées au-delà de "
+                    f"± {fr.decimal(facts['weight_limit'], 2)}).",
+        "reseau": f"Schéma du réseau : {fr.integer(sizes[0])} entrées, {fr.integer(sizes[1])} neurones cachés "
+                  f"ReLU, {fr.integer(sizes[2])} sorties softmax ; {fr.integer(params[0])} paramètres dans la "
+                  f"première couche Dense, {fr.integer(params[1])} dans la seconde, "
+                  f"{fr.integer(sum(params))} au total.",
+        "exemple_calcul": f"L'image de test {worked['index']}, classe {names[worked['true']]}, à travers le "
+                          f"réseau : {worked['active_units']} neurones cachés actifs sur "
+                          f"{worked['hidden_units']}, le plus grand score pour {names[worked['predicted']]} "
+                          f"({fr.decimal(max(worked['logits']), 1)}), probabilité "
+                          f"{charts.percent_floor(max(worked['probabilities']))} après softmax.",
+    }
+    # The lesson's own figures (pipeline/lesson.py draws them during training; docs/figures/lecon/).
+    alt["lecon/articles"] = ("Les premières images du jeu d'entraînement, dessinées par le code de l'énoncé, "
+                             "claires sur fond noir et titrées par leur classe.")
+    alt["lecon/distribution"] = ("Diagramme en barres de l'énoncé : nombre d'images d'entraînement par classe, "
+                                 f"{count_text}.")
+    alt["lecon/curves"] = (f"Les deux graphiques de l'énoncé sur {metrics['epochs_run']} époques : l'exactitude (à "
+                           "gauche) et la perte (à droite), d'entraînement et de validation.")
+    if crowded is not None:
+        alt["calibration"] = (
+            f"Diagramme de calibration sur {fr.integer(sum(r['count'] for r in facts['calibration']))} images "
+            "de test : pour chaque tranche de confiance du réseau, la proportion de bonnes réponses. La tranche "
+            f"la plus peuplée, de {fr.percent(crowded['low'], 0)} à {fr.percent(crowded['high'], 0)}, compte "
+            f"{fr.integer(crowded['count'])} images : confiance moyenne {fr.percent(crowded['confidence'])}, "
+            f"exactitude réelle {fr.percent(crowded['accuracy'])}.")
+    else:
+        alt["calibration"] = "Diagramme de calibration : aucune image de test."
+    return alt
+
+
+def _weight_facts(kernel) -> dict:
+    """Where the weights figure saturates its colours, and how many weights lie beyond (the colour bar's arrows)."""
+    kernel = np.asarray(kernel, dtype=np.float64)
+    limit = network.weight_limit(kernel, WEIGHT_QUANTILE)
+    return {"weight_limit": limit, "weight_quantile": WEIGHT_QUANTILE,
+            "weight_max": float(np.abs(kernel).max()) if kernel.size else 0.0,
+            "weights_beyond": float((np.abs(kernel) > limit).mean()) if kernel.size else 0.0}
+
+
+def _activity(hidden: np.ndarray) -> dict:
+    """How the hidden ReLU units behave on the test images: never active (dead), rarely, always."""
+    active = np.asarray(hidden) > 0
+    share = active.mean(axis=0)  # per unit: share of the images on which it is active
+    per_image = active.sum(axis=1)
+    return {"images": int(active.shape[0]), "units": int(active.shape[1]),
+            "dead": int((share == 0).sum()), "rare": int((share < RARE_SHARE).sum()),
+            "always": int((share == 1).sum()), "rare_share": RARE_SHARE,
+            "mean_active": float(per_image.mean()), "min_active": int(per_image.min()),
+            "max_active": int(per_image.max())}
+
+
+def _confident_errors(probabilities, labels) -> dict:
+    """Mistakes by confidence: how many wrong answers were given at 90 % and at 99 % or more."""
+    probabilities = np.asarray(probabilities)
+    wrong = probabilities.argmax(axis=1) != np.asarray(labels)
+    confidence = probabilities.max(axis=1)
+    return {"errors": int(wrong.sum()), "above_90": int((wrong & (confidence >= 0.9)).sum()),
+            "above_99": int((wrong & (confidence >= 0.99)).sum())}
+
+
+def _layers(weights) -> tuple[list[int], list[int]]:
+    """Layer widths [784, 128, 10] and parameters of each Dense layer (kernel + bias) from the weights."""
+    sizes = [int(weights["W1"].shape[0]), int(weights["W1"].shape[1]), int(weights["W2"].shape[1])]
+    params = [int(weights["W1"].size + weights["b1"].size), int(weights["W2"].size + weights["b2"].size)]
+    return sizes, params
+
+
+def _forward(weights, images) -> tuple[np.ndarray, np.ndarray]:
+    """Hidden activations (ReLU) and logits in float64, x = pixels / 255 flattened."""
+    x = np.asarray(images, dtype=np.float64).reshape(len(images), -1) / 255.0
+    hidden = np.maximum(0.0, x @ weights["W1"].astype(np.float64) + weights["b1"].astype(np.float64))
+    logits = hidden @ weights["W2"].astype(np.float64) + weights["b2"].astype(np.float64)
+    return hidden, logits
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    exp = np.exp(logits - logits.max(axis=-1, keepdims=True))  # shifted: no overflow, same result
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
+def _forward_one(weights, image) -> dict:
+    hidden, logits = _forward(weights, image[None])
+    return {"hidden": hidden[0], "logits": logits[0], "probabilities": _softmax(logits[0])}
+
+
+def _worked_index(rng, logits, labels, probabilities) -> int:
+    """A seeded test image that both the saved predictions and the NumPy forward pass classify right."""
+    numpy_right = logits.argmax(axis=1) == labels
+    saved_right = np.asarray(probabilities).argmax(axis=1) == labels
+    for candidates in (np.flatnonzero(numpy_right & saved_right), np.flatnonzero(numpy_right),
+                       np.arange(len(labels))):
+        if len(candidates):
+            return int(rng.choice(candidates))
+    raise ValueError("aucune image de test pour l'exemple de calcul")
+
+
+def _one_per_class_first(rng, labels, size: int) -> np.ndarray:
+    """Every class appears at least once, the rest drawn at random: the grid shows all ten."""
+    first = [rng.choice(np.flatnonzero(labels == k)) for k in range(len(CLASS_NAMES))]
+    rest = rng.choice(np.setdiff1d(np.arange(len(labels)), first), size - len(first), replace=False)
+    return rng.permutation(np.concatenate([first, rest]))
+
+
+def _prediction_examples(rng, labels, probabilities, count: int) -> np.ndarray:
+    """Mostly right answers and at least one mistake, so the bars show both cases."""
+    predicted = probabilities.argmax(axis=1)
+    right = np.flatnonzero(predicted == labels)
+    wrong = np.flatnonzero(predicted != labels)
+    n_wrong = min(len(wrong), max(1, count // 3))
+    n_right = min(len(right), count - n_wrong)
+    chosen = np.concatenate([rng.choice(right, n_right, replace=False),
+                             rng.choice(wrong, n_wrong, replace=False)])
+    return np.sort(chosen)

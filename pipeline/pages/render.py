@@ -1,0 +1,125 @@
+"""Render templates/<page>.md.jinja with the run's context into docs/ pages and the README (no TensorFlow)."""
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import jinja2
+
+from pipeline.common import fr
+from pipeline.common.errors import PipelineError
+from pipeline.common.io import atomic_write_text
+from pipeline.common.mkdocs_config import nav_pages
+
+
+README_TEMPLATE = "rapport.md.jinja"  # the Rapport page, rendered a second time for GitHub as README.md
+_MARKER = re.compile(r"#\s*--8<--\s*\[(start|end):([\w-]+)\]")
+
+
+def code_section(root: Path, relative: str, section: str) -> str:
+    """The lines between `# --8<-- [start:section]` and `[end:section]` in a source file, dedented.
+
+    Pages show the code that ran by reading it from the source at each build, never a copy.
+    """
+    path = root / relative
+    lines, inside, found = [], False, False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        marker = _MARKER.search(line)
+        if marker and marker.group(2) == section:
+            inside, found = marker.group(1) == "start", True
+            continue
+        if inside and not _MARKER.search(line):
+            lines.append(line)
+    if not found or not lines:
+        raise PipelineError(f"section de code « {section} » introuvable.", where=relative,
+                            fix=f"ajoutez « # --8<-- [start:{section}] » et « [end:{section}] » dans {relative}.")
+    return textwrap.dedent("\n".join(lines)).strip("\n")
+
+
+def make_environment(templates: Path, root: Path, target: str) -> jinja2.Environment:
+    """Strict Jinja: an undefined variable is an error naming the template, never an empty string."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # output is Markdown; values are numbers and our own French text
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["code"] = lambda relative, section: code_section(root, relative, section)
+    # Formulas are written as {% filter math %}...{% endfilter %}: the block's text reaches LaTeX
+    # untouched, whereas a Jinja string literal would turn "\frac" into a form feed.
+    env.filters["math"] = lambda latex: render_math(latex.strip(), False, target)
+    env.filters["math_block"] = lambda latex: render_math(latex.strip(), True, target)
+    env.globals["target"] = target
+    env.globals["fig"] = "docs/figures/" if target == "readme" else "figures/"
+    env.globals["page"] = (lambda name: f"{name}") if target == "site" else (lambda name: f"docs/{name}")
+    return env
+
+
+def render_math(latex: str, block: bool, target: str) -> str:
+    """MathML for the site (renders offline, no script); $...$ for GitHub's README renderer."""
+    if target == "readme":
+        return f"$${latex}$$" if block else f"${latex}$"
+    from latex2mathml.converter import convert
+
+    html = convert(latex, display="block" if block else "inline")
+    # A span keeps inline MathML inside its paragraph even at the start of a Markdown line.
+    return f'<div class="formule">{html}</div>' if block else f'<span class="formule-en-ligne">{html}</span>'
+
+
+
+def render_template(env: jinja2.Environment, name: str, context: dict) -> str:
+    """Render one template, turning Jinja's errors into a message naming the template, line and variable."""
+    try:
+        text = env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise PipelineError(f"erreur de syntaxe dans le gabarit : {exc.message}",
+                            where=f"templates/{exc.name or name}, ligne {exc.lineno}",
+                            fix="corrigez la balise Jinja ({{ … }}, {% … %}) à cette ligne.") from None
+    except jinja2.UndefinedError as exc:
+        raise PipelineError(f"variable non définie dans le gabarit : {exc.message}",
+                            where=_template_location(exc, name),
+                            fix="corrigez le nom de la variable ou ajoutez-la dans pipeline/pages/context.py.") from None
+    except jinja2.TemplateNotFound as exc:
+        raise PipelineError(f"gabarit introuvable : {exc.name}", where=f"templates/{name}",
+                            fix="vérifiez le nom du fichier inclus ou restaurez-le avec git.") from None
+    return fr.typography(text)
+
+
+def _template_location(exc: BaseException, name: str) -> str:
+    """The innermost template frame of Jinja's rewritten traceback: file and line of the error."""
+    tb, where = exc.__traceback__, f"templates/{name}"
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".jinja"):
+            where = f"templates/{Path(filename).name}, ligne {tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
+
+
+def render_all(templates: Path, root: Path, context: dict, pages: list) -> dict[str, str]:
+    """{output path relative to root: Markdown} for every page of the nav, and README.md."""
+    site_env = make_environment(templates, root, "site")
+    readme_env = make_environment(templates, root, "readme")
+    outputs = {f"docs/{page.output}": render_template(site_env, page.template, context) for page in pages}
+    outputs["README.md"] = render_template(readme_env, README_TEMPLATE, context)
+    return outputs
+
+
+def pages_stage(job) -> None:
+    """Stage "pages": render every template in memory first, so one bad template changes no page."""
+    from pipeline.pages.context import build_context, load_artifacts
+
+    context = build_context(load_artifacts(job))
+    outputs = render_all(job.root / "templates", job.root, context, nav_pages(job.root / "mkdocs.yml"))
+    readme = outputs.pop("README.md")
+    for relative, text in outputs.items():
+        atomic_write_text(job.out(relative), text)
+    atomic_write_text(job.out("artifacts/README.pending.md"), readme)
+
+
+def summary(job) -> str:
+    pages = [out for out in job.stage.outputs if out.startswith("docs/")]
+    return f"{len(pages)} pages rendues dans docs/ et le README en attente du site"

@@ -1,0 +1,37 @@
+"""Stage "site": build the static site with MkDocs (strict) and publish the README with it."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from pipeline.common.errors import PipelineError
+from pipeline.common.io import atomic_write_bytes
+
+
+def build_site(root: Path, target: Path) -> None:
+    """`mkdocs build --strict` into `target`; the runner swaps it in place of site/ only on success."""
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict",
+               "--config-file", str(root / "mkdocs.yml"), "--site-dir", str(target)]
+    # Material's banner about MkDocs 2.0 is advice for site authors, not a problem of this site.
+    env = dict(os.environ, PYTHONWARNINGS="ignore", NO_MKDOCS_2_WARNING="1")
+    result = subprocess.run(command, cwd=root, capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        details = (result.stderr or result.stdout).strip().splitlines()
+        raise PipelineError(
+            "MkDocs n'a pas pu construire le site (mode strict) ; le site précédent est conservé.",
+            where=str(root / "mkdocs.yml"),
+            fix="lisez le détail ci-dessous (lien cassé, page absente de la navigation…), corrigez, relancez.",
+            detail="\n".join(details[-15:]),
+        )
+
+
+def site_stage(job) -> None:
+    """Stage "site": the site, then the README (the report), which follows only a good site build."""
+    build_site(job.root, job.out("site/"))
+    atomic_write_bytes(job.out("README.md"), job.input("pages", "artifacts/README.pending.md").read_bytes())
+
+
+def summary(job) -> str:
+    return f"mkdocs build --strict → {job.final('site/')} ; README.md à jour"

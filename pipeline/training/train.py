@@ -1,0 +1,277 @@
+"""The training stage: run the lesson's code, adding around it (here only) what the pipeline needs.
+
+What the pipeline adds to `pipeline/lesson.py`, in the order it happens:
+1. a quiet TensorFlow, its thread pools sized, one seed for Python, NumPy and TensorFlow;
+2. the protocol: the lesson's validation split, or the seed's `validation_data=(X_test, y_test)`;
+2b. the experiments' variants, when params.yaml asks for them: another hidden width or a Dropout
+   layer (`adapt_model`), another learning rate set on the compiled Adam;
+3. speed without other arithmetic: `steps_per_execution` and XLA (`jit_compile`) set on the
+   compiled model, so the `compile()` students read stays the seed's;
+4. `fit()` given a timer callback and a log-friendly progress mode, by wrapping the model's `fit`
+   (the lesson's `callbacks=[early_stop]` stays as printed);
+5. the test probabilities (`model.predict`) and every output written as files, plus a record of
+   which lesson lines ran, so a test can prove that the pages show code that was executed.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.training import evaluate
+from pipeline.common.config import Params
+from pipeline.common.io import atomic_write_bytes, atomic_write_json
+from pipeline.common.schema import Evaluation, Layer, Metrics, Sizes, TestScores, from_dict, read_metrics, write_metrics
+from pipeline.training.trace import module_level_lines, trace_lines
+
+LESSON = Path(__file__).with_name("lesson.py")
+
+
+def quiet_tensorflow() -> None:
+    """Before the first TensorFlow import: its C++ INFO and WARNING lines are not for students.
+
+    With the CPU build (requirements.lock), these two settings leave only Keras's progress; errors,
+    Python's and TensorFlow's, stay visible. oneDNN off changes neither the numbers nor the speed
+    of this XLA-compiled network (measured: identical metrics.json, same seconds per epoch).
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # INFO and WARNING hidden, ERROR shown
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # its "oneDNN custom operations" banner ignores the level
+
+
+def prepare_tensorflow(params: Params):
+    """Import TensorFlow with its thread pools sized and every random generator seeded."""
+    quiet_tensorflow()
+    import tensorflow as tf
+
+    if params.threads:  # on 2 cores one thread is fastest for this tiny network (make bench)
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(params.threads)
+            tf.config.threading.set_inter_op_parallelism_threads(params.threads)
+        except RuntimeError:  # TensorFlow already ran in this process: its pools keep their first size
+            pass
+    tf.keras.backend.clear_session()  # a worker training several runs starts each one afresh (names, memory)
+    tf.keras.utils.set_random_seed(params.seed)  # Python, NumPy and TensorFlow at once
+    if params.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    return tf
+
+
+@dataclass
+class Arrays:
+    """The data once prepared: fit on X_fit, watch X_val after each epoch, judge on X_test once."""
+    X_fit: np.ndarray
+    y_fit: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    X_train_raw: np.ndarray  # uint8, for the lesson's figures
+    y_train: np.ndarray
+
+
+def load_and_split(params: Params, lesson) -> Arrays:
+    """The lesson's loading and normalisation, then the validation protocol chosen in params.yaml."""
+    (X_train, y_train), (X_test, y_test) = lesson.load_data()
+    X_raw = X_train
+    X_train, X_test = lesson.normalise(X_train, X_test)
+    if params.validation == "split":  # honest: the test set waits until the end
+        X_fit, y_fit, X_val, y_val = lesson.split_validation(X_train, y_train, params.validation_fraction,
+                                                             params.seed)
+    else:  # the seed's choice: the test set decides when to stop
+        X_fit, y_fit, X_val, y_val = X_train, y_train, X_test, y_test
+    return Arrays(X_fit, y_fit, X_val, y_val, X_test, y_test, X_raw, y_train)
+
+
+def add_fit_options(model, verbose: int, callbacks: list) -> None:
+    """Give the model's fit() extra callbacks and a progress mode without changing the lesson's call."""
+    original_fit = model.fit
+
+    def fit(*args, **kwargs):
+        kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), *callbacks]
+        kwargs.setdefault("verbose", verbose)
+        return original_fit(*args, **kwargs)
+
+    model.fit = fit
+
+
+def epoch_timer(durations: list[float]):
+    """A Keras callback appending the wall time of each epoch (training + validation pass)."""
+    import tensorflow as tf
+
+    return tf.keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: durations.append(-time.perf_counter()),
+        on_epoch_end=lambda epoch, logs: durations.__setitem__(-1, durations[-1] + time.perf_counter()))
+
+
+@dataclass
+class Fit:
+    model: object
+    history: object  # Keras's History, as the lesson's plot_history expects it
+    early_stop: object
+    epoch_seconds: list
+
+    def curves(self) -> dict[str, list[float]]:
+        return {k: [float(v) for v in values] for k, values in self.history.history.items()}
+
+
+def adapt_model(model, params: Params):
+    """The lesson's network, or a copy with another hidden width and/or a Dropout layer (params.yaml).
+
+    The lesson keeps the seed's `Dense(128)` as printed; the experiments' variants (width, Dropout)
+    are made here, from the lesson's own layers, so that the default run is exactly the lesson's model.
+    """
+    import tensorflow as tf
+
+    hidden = next(layer for layer in model.layers if isinstance(layer, tf.keras.layers.Dense))
+    if hidden.units == params.hidden_units and not params.dropout:
+        return model
+    layers = [tf.keras.Input(shape=model.input_shape[1:])]
+    for layer in model.layers:
+        config = layer.get_config()
+        if layer is hidden:
+            config["units"] = params.hidden_units
+        layers.append(type(layer).from_config(config))
+        if layer is hidden and params.dropout:
+            layers.append(tf.keras.layers.Dropout(params.dropout))  # active in fit() only
+    return tf.keras.Sequential(layers, name=model.name)
+
+
+def fit_lesson(params: Params, arrays: Arrays, lesson, verbose: int | None = None) -> Fit:
+    """Build, compile and fit with the lesson's own functions, with the speed options applied."""
+    with warnings.catch_warnings():
+        # Keras 3 advises keras.Input over the seed's Flatten(input_shape=...): keep the seed's code.
+        warnings.filterwarnings("ignore", message=".*input_shape.*", category=UserWarning)
+        model = adapt_model(lesson.build_model(), params)
+    lesson.compile_model(model)
+    model.optimizer.learning_rate = params.learning_rate  # the compiled Adam's step (its default: 0.001)
+    model.steps_per_execution = params.steps_per_execution  # several batches per call: same updates
+    # XLA fuses this network's small operations; not with Dropout, whose random numbers make XLA on
+    # CPU about 4× slower per epoch (measured: 4,5 s against 1,2 s without XLA), for the same arithmetic.
+    model.jit_compile = params.jit_compile and not params.dropout
+    durations: list[float] = []
+    progress = verbose if verbose is not None else (1 if sys.stdout.isatty() else 2)  # bar, or a line per epoch
+    add_fit_options(model, progress, [epoch_timer(durations)])
+    es = params.early_stopping
+    early_stop = lesson.make_early_stopping(es.monitor, es.patience, es.restore_best_weights)
+    history = lesson.train(model, arrays.X_fit, arrays.y_fit, arrays.X_val, arrays.y_val, early_stop,
+                           params.epochs, params.batch_size)
+    return Fit(model, history, early_stop, durations)
+
+
+def run_lesson(params: Params, out_dir: Path, verbose: int | None = None) -> Metrics:
+    """One complete run of the lesson into out_dir: model, weights, predictions, metrics, figures, trace."""
+    tf = prepare_tensorflow(params)
+    with trace_lines(LESSON) as executed:
+        import pipeline.lesson as lesson
+
+        outputs = {}
+        arrays = load_and_split(params, lesson)
+        outputs["shapes"], _ = captured(lesson.show_shapes, arrays.X_train_raw, arrays.y_train,
+                                        arrays.X_test, arrays.y_test)
+        figures = {"articles": lesson_figure(lesson.show_articles, arrays.X_train_raw, arrays.y_train),
+                   "distribution": lesson_figure(lesson.show_class_distribution, arrays.y_train)}
+        fit = fit_lesson(params, arrays, lesson, verbose)
+        figures["curves"] = lesson_figure(lesson.plot_history, fit.history)
+        outputs["evaluate"], (test_loss, test_accuracy) = captured(lesson.evaluate, fit.model,
+                                                                   arrays.X_test, arrays.y_test)
+    probabilities = fit.model.predict(arrays.X_test, verbose=0).astype("float32")
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fit.model.save(out_dir / "model.keras")
+    W1, b1, W2, b2 = (w.astype("float32") for w in fit.model.get_weights())
+    np.savez_compressed(out_dir / "weights.npz", W1=W1, b1=b1, W2=W2, b2=b2)
+    np.savez_compressed(out_dir / "predictions.npz", probabilities=probabilities)
+    for name, png in figures.items():
+        atomic_write_bytes(out_dir / "lecon" / f"{name}.png", png)
+    es = fit.early_stop
+    metrics = Metrics(
+        params=params.to_dict(),
+        sizes=Sizes(fit=len(arrays.y_fit), validation=len(arrays.y_val), test=len(arrays.y_test)),
+        layers=layer_summary(fit.model),
+        total_params=int(fit.model.count_params()),
+        learning_rate=float(tf.keras.ops.convert_to_numpy(fit.model.optimizer.learning_rate)),
+        history=fit.curves(),
+        epochs_run=len(fit.history.history["loss"]),
+        stopped_early=es.stopped_epoch > 0,
+        best_epoch=int(es.best_epoch) + 1,  # Keras counts from 0, its log from 1
+        restored_best=bool(params.early_stopping.restore_best_weights),
+        test=TestScores(loss=float(test_loss), accuracy=float(test_accuracy)),
+        evaluation=from_dict(Evaluation, evaluate.summarise(probabilities, arrays.y_test)),
+    )
+    write_metrics(out_dir / "metrics.json", metrics)
+    # Wall times never repeat run to run: apart from metrics.json, which a rebuild must reproduce.
+    atomic_write_json(out_dir / "timings.json", {"epoch_seconds": fit.epoch_seconds})
+    atomic_write_json(out_dir / "outputs.json", outputs)
+    atomic_write_json(out_dir / "lesson_trace.json", {
+        "sha256": hashlib.sha256(LESSON.read_bytes()).hexdigest(),
+        "executed_lines": sorted(executed | module_level_lines(LESSON))})
+    return metrics
+
+
+def layer_summary(model) -> list[Layer]:
+    """Name, output shape and parameter count of each layer, read from the model itself."""
+    return [Layer(name=layer.name, kind=type(layer).__name__, output_shape=list(layer.output.shape),
+                  params=int(layer.count_params()), units=int(getattr(layer, "units", 0) or 0))
+            for layer in model.layers]
+
+
+def captured(function, *args) -> tuple[str, object]:
+    """What a lesson section prints (kept for the page, not the build's log) and what it returns."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        result = function(*args)
+    return buffer.getvalue(), result
+
+
+def lesson_figure(function, *args) -> bytes:
+    """Run a lesson section that draws with pyplot and return its figure as deterministic PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no screen: plt.show() does nothing
+    import matplotlib.pyplot as plt
+    import matplotlib.ticker
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*non-interactive.*", category=UserWarning)
+        function(*args)
+    figure = plt.gcf()
+    for axes in figure.axes:  # published on the site: French numbers on the axes, code unchanged
+        for axis in (axes.xaxis, axes.yaxis):
+            if isinstance(axis.get_major_formatter(), matplotlib.ticker.ScalarFormatter):  # not class names
+                axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: french_tick(value)))
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=80, metadata={"Software": None})
+    plt.close("all")
+    return buffer.getvalue()
+
+
+def french_tick(value: float) -> str:
+    """6000 -> '6 000', 0.85 -> '0,85': axis numbers as the site writes them (fr.py is kept out of training)."""
+    text = f"{value:,.3f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\u00a0").replace(".", ",").replace("-", "\u2212")
+
+
+def train_stage(job) -> None:
+    """Stage "train": one run of the lesson into artifacts/runs/<key>/ (a new folder, renamed whole)."""
+    out_dir = job.out("artifacts/runs/{key}/")
+    print(f"▸ entraînement  au plus {job.params.epochs} époques (clé {job.key}) …", flush=True)
+    started = time.perf_counter()
+    run_lesson(job.params, out_dir)
+    atomic_write_json(out_dir / "run.json", {"key": job.key, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                                             "seconds": round(time.perf_counter() - started, 2)})
+
+
+def summary(job) -> str:
+    # Plain formatting: importing the French layer would make its edits retrain the network.
+    metrics = read_metrics(job.final("artifacts/runs/{key}/") / "metrics.json")
+    accuracy = f"{100 * metrics.test.accuracy:.2f}".replace(".", ",")
+    return (f"{metrics.epochs_run} époques, meilleure {metrics.best_epoch}, "
+            f"exactitude de test {accuracy}\u00a0% (exécution {job.key})")
