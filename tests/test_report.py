@@ -272,10 +272,10 @@ def test_sure_mistakes_are_truncated_never_rounded_to_100_and_identifiers_have_n
 
 
 def test_the_weight_colours_named_on_the_page_are_the_figure_s_own():
-    from pipeline.figures import charts
+    from pipeline.figures import style
 
     text = " ".join(render()["docs/evaluation.md"].split())
-    positive, negative = (charts.WEIGHT_COLOURS[side][0] for side in ("positive", "negative"))
+    positive, negative = (style.WEIGHT_COLOURS[side][0] for side in ("positive", "negative"))
     assert f"En **{positive}**, les pixels qui activent" in text and f"en **{negative}**, ceux qui" in text
     assert "99ᵉ centile" in text  # where the colour bar saturates
 
@@ -294,9 +294,9 @@ def test_every_page_but_the_annexes_says_which_step_of_the_seed_it_covers(pages)
 
 
 def test_curve_colours_in_the_text_come_from_the_constant_the_figure_draws_with(monkeypatch):
-    from pipeline.figures import charts
+    from pipeline.figures import style
 
     text = render()["docs/performances.md"]
     assert "l'entraînement est en bleu" in text and "validation en orange" in text
-    monkeypatch.setitem(charts.CURVE_COLOURS, "train", ("violet", "#CC79A7"))
+    monkeypatch.setitem(style.CURVE_COLOURS, "train", ("violet", "#CC79A7"))
     assert "l'entraînement est en violet" in render()["docs/performances.md"]

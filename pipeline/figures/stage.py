@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pipeline.common import architecture
 from pipeline.data import dataset
 from pipeline.figures.catalogue import README_FIGURES, README_FOLDER, draw_all
 from pipeline.common.io import atomic_write_bytes, atomic_write_json, read_json
@@ -18,7 +19,7 @@ def figures_stage(job) -> None:
     probabilities = np.load(run_dir / "predictions.npz")["probabilities"]
     weights = dict(np.load(run_dir / "weights.npz"))
     pngs, facts = draw_all(job.params.seed, x_train, y_train, x_test, y_test, metrics.to_dict(),
-                           probabilities, weights)
+                           probabilities, weights, architecture.read(run_dir))
     folder = job.out("docs/figures/")
     for name, png in pngs.items():
         atomic_write_bytes(folder / f"{name}.png", png)

@@ -5,7 +5,8 @@ import math
 
 from pipeline.common import fr
 from pipeline.figures.catalogue import FEMININE, taken_for
-from pipeline.figures.charts import percent_floor
+from pipeline.figures.style import percent_floor
+from pipeline.pages.network_context import ORDINALS
 
 # Within half a point of a published result, this run is "at its level": about twice the seed-to-seed
 # standard deviation that `make variability` measured for this network (0,27 point).
@@ -45,7 +46,7 @@ REFERENCES = [
      "code": "https://gist.github.com/kashif/76792939dd6f473b7404474989cb62a8"},
     {"label": "MLP 256-128-100", "params": "", "kind": "dense", "accuracy": 0.8833, "digits": 2,
      "short": "le réseau dense à trois couches cachées de @heitorrapela",
-     "what": "réseau dense Keras qui, d'après son code, a trois couches cachées de 256, 128 et 100 neurones `tanh`, "
+     "what": "réseau dense Keras qui, d'après son code, a des couches cachées de 256, 128 et 100 neurones `tanh`, "
              "chacune suivie de `Dropout(0.4)`, une sortie `sigmoid`, l'optimiseur `SGD(learning_rate=0.01, "
              "momentum=0.975, nesterov=True)`, 100 époques et des lots de 64 ; 0,8833 est la meilleure de 30 "
              "exécutions de son journal (moyenne ≈ 0,879) ; proposé par @heitorrapela",
@@ -191,7 +192,11 @@ def worked(w: dict, names) -> dict:
         "index": str(w["index"]), "true": names[w["true"]], "predicted": names[w["predicted"]],
         "right": w["true"] == w["predicted"],
         "article": "des" if names[w["true"]] == "Baskets" else "une" if names[w["true"]] in FEMININE else "un",
-        "active": w["active_units"], "hidden": w["hidden_units"], "inactive": w["hidden_units"] - w["active_units"],
+        # Each hidden layer: its width, its active units (> 0) for this image, the others.
+        "layers": [{"units": h["units"], "active": h["active"], "inactive": h["units"] - h["active"],
+                    "ordinal": ORDINALS[i] if i < len(ORDINALS) else f"{i + 1}ᵉ"}
+                   for i, h in enumerate(w["hidden_layers"])],
+        "last_units": w["hidden_layers"][-1]["units"] if w["hidden_layers"] else None,
         "rows": [{"name": names[k], "logit": fr.decimal(logits[k], 2), "probability": _probability(probs[k]),
                   "true": k == w["true"], "predicted": k == w["predicted"]} for k in range(len(logits))],
         "top_logit": fr.decimal(logits[top], 2), "second": names[second], "second_logit": fr.decimal(logits[second], 2),
