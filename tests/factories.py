@@ -102,7 +102,19 @@ def curve_colour_words() -> dict:
     return {line: word for line, (word, _) in CURVE_COLOURS.items()}
 
 
-def make_figure_facts() -> dict:
+def make_figure_facts(arch: architecture.Architecture | None = None) -> dict:
+    """What the figures stage writes; the network's facts (layers, worked example) follow `arch`."""
+    arch = arch or make_architecture()
+    facts = _seed_figure_facts()
+    facts["layers"] = {"sizes": [arch.inputs] + [layer.units for layer in arch.dense],
+                       "params": [layer.params for layer in arch.dense],
+                       "activations": [layer.activation for layer in arch.dense]}
+    facts["worked"]["hidden_layers"] = [{"units": layer.units, "active": min(41, layer.units)} for layer in arch.hidden]
+    facts["neurons"] = arch.dense[0].units
+    return facts
+
+
+def _seed_figure_facts() -> dict:
     return {
         "key": "f", "files": ["exemples.png"], "grid_labels": list(range(10)) * 2,
         "examples": [{"index": 3, "true": 1, "predicted": 1, "probability": 0.99},
@@ -154,14 +166,14 @@ def make_provenance() -> dict:
             "machine": {"cpu": "Test CPU", "cores": 2, "system": "Linux", "python": "3.11.7"}}
 
 
-def make_artifacts(counts=None, bench=None, **metric_overrides):
+def make_artifacts(counts=None, bench=None, arch: architecture.Architecture | None = None, **metric_overrides):
     """Hand-made versions of every file the pages read, as the pages stage would load them."""
     from pipeline.pages.context import Artifacts
 
     metrics, data_info = make_metrics(**metric_overrides), make_data_info(counts)
     return Artifacts(
-        data_info=data_info, metrics=from_dict(Metrics, metrics), architecture=make_architecture(),
-        figures=with_alt_texts(make_figure_facts(), metrics, data_info), demo=make_demo_facts(),
+        data_info=data_info, metrics=from_dict(Metrics, metrics), architecture=arch or make_architecture(),
+        figures=with_alt_texts(make_figure_facts(arch), metrics, data_info), demo=make_demo_facts(),
         run={"key": "abc123", "finished": "2026-11-26T05:59:00+0000", "seconds": 12.5},
         timings={"epoch_seconds": [0.5, 0.6, 0.4]},
         outputs={"shapes": "Images d'entraînement : (60000, 28, 28)\n", "evaluate": "Exactitude : 0.8772\n"},

@@ -10,7 +10,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
-from factories import BASE_HISTORY, make_metrics, make_probabilities
+from factories import BASE_HISTORY, make_architecture, make_metrics, make_probabilities
 from pipeline.figures import catalogue
 from pipeline.figures import charts, style
 from pipeline.figures import network
@@ -347,7 +347,7 @@ def drawn_all():
     with pytest.MonkeyPatch.context() as mp, plt.rc_context({"figure.max_open_warning": 0}):
         mp.setattr(charts, "image_gallery",
                    lambda imgs, titles, **kw: gallery_titles.extend(titles) or real_gallery(imgs, titles, **kw))
-        pngs, facts = catalogue.draw_all(1, images, labels, images, labels, metrics, probs, _weights())
+        pngs, facts = catalogue.draw_all(1, images, labels, images, labels, metrics, probs, _weights(), make_architecture((16,)))
     return pngs, facts, gallery_titles
 
 
@@ -382,7 +382,7 @@ def test_worked_example_facts_match_an_independent_forward_pass(drawn_all):
     exp = np.exp(np.array(worked["logits"]) - max(worked["logits"]))
     assert worked["probabilities"] == pytest.approx(list(exp / exp.sum()))
     assert worked["loss"] == pytest.approx(-math.log(worked["probabilities"][worked["true"]]))
-    assert worked["active_units"] == int((hidden > 0).sum()) and worked["hidden_units"] == 16
+    assert worked["hidden_layers"] == [{"units": 16, "active": int((hidden > 0).sum())}]
     assert worked["top_logit_class"] == int(np.argmax(worked["logits"])) == worked["predicted"]
 
 
@@ -393,9 +393,9 @@ def _facts_only(seed, monkeypatch):
         monkeypatch.setattr(charts, name, lambda *a, **k: None)
     for name in ("weight_images", "network_diagram", "calibration", "worked_example"):
         monkeypatch.setattr(network, name, lambda *a, **k: None)
-    monkeypatch.setattr(charts, "to_png", lambda fig: b"")
+    monkeypatch.setattr(style, "to_png", lambda fig: b"")
     images, labels, probs, metrics = _draw_all_inputs()
-    return catalogue.draw_all(seed, images, labels, images, labels, metrics, probs, _weights())[1]
+    return catalogue.draw_all(seed, images, labels, images, labels, metrics, probs, _weights(), make_architecture((16,)))[1]
 
 
 def test_worked_example_is_fixed_by_the_seed_and_leaves_the_other_picks_alone(drawn_all, monkeypatch):
@@ -453,7 +453,7 @@ def test_every_figure_has_an_alt_text_written_from_its_numbers(drawn_all):
     assert f"± {fr.decimal(limit, 2)}" in facts["alt"]["neurones"]
     for word, _ in style.WEIGHT_COLOURS.values():
         assert word in facts["alt"]["neurones"]
-    assert f"{facts['worked']['active_units']} neurones cachés actifs" in facts["alt"]["exemple_calcul"]
+    assert f"{facts['worked']['hidden_layers'][0]['active']} neurones actifs sur 16" in facts["alt"]["exemple_calcul"]
 
 
 def test_hidden_unit_activity_and_sure_mistakes_match_an_independent_count(drawn_all):

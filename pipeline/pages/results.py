@@ -45,7 +45,7 @@ REFERENCES = [
      "source": README_SOURCE, "url": BENCHMARK_URL,
      "code": "https://gist.github.com/kashif/76792939dd6f473b7404474989cb62a8"},
     {"label": "MLP 256-128-100", "params": "", "kind": "dense", "accuracy": 0.8833, "digits": 2,
-     "short": "le réseau dense à trois couches cachées de @heitorrapela",
+     "short": "le réseau dense 256-128-100 de @heitorrapela",
      "what": "réseau dense Keras qui, d'après son code, a des couches cachées de 256, 128 et 100 neurones `tanh`, "
              "chacune suivie de `Dropout(0.4)`, une sortie `sigmoid`, l'optimiseur `SGD(learning_rate=0.01, "
              "momentum=0.975, nesterov=True)`, 100 époques et des lots de 64 ; 0,8833 est la meilleure de 30 "
