@@ -29,6 +29,18 @@ def build(raw: dict | None, params: dict, run_key: str) -> dict | None:
     }
 
 
+def test_accuracy_over_seeds(raw: dict | None, params: dict, run_key: str) -> dict | None:
+    """The default parameters' test exactitude over the Variabilité seeds (mean, std, n), when measured
+    for these parameters and this code; None otherwise (the pages then compare one run, and say so)."""
+    if not is_current(raw, params, run_key):
+        return None
+    q = next((q for q in raw["questions"] if q["id"] == VARIABILITY), None)
+    if q is None:
+        return None
+    v = q["variants"][0]
+    return {"mean": v["test_accuracy"]["mean"], "std": v["test_accuracy"]["std"], "n": len(v["runs"])}
+
+
 def _acc(s: dict) -> str:
     return f"{fr.percent(s['mean'], 2)} ± {fr.points(100 * s['std'])}"
 

@@ -34,8 +34,12 @@ def taken_for(name: str, count: int = 1) -> str:
 
 
 def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabilities, weights,
-             arch: architecture.Architecture) -> tuple[dict, dict]:
-    """Return ({figure name: PNG bytes}, facts) for every figure of the site."""
+             arch: architecture.Architecture, validation: tuple | None = None) -> tuple[dict, dict]:
+    """Return ({figure name: PNG bytes}, facts) for every figure of the site.
+
+    `validation`: (probabilities, labels) of the validation images, for step 4's calibration (the
+    test set is kept for step 5); without it (older runs, tests) the test images are used, and said.
+    """
     rng = np.random.default_rng(seed)
     names = CLASS_NAMES
     grid = _one_per_class_first(rng, y_train, GRID_SIZE)
@@ -49,7 +53,9 @@ def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabi
     worked = architecture.forward(arch, weights, x_test[worked_index][None] / 255.0)
     worked_hidden = [out[0] for out in worked.outputs[:-1]]
     sizes, params = [arch.inputs] + [layer.units for layer in arch.dense], [layer.params for layer in arch.dense]
-    calibration_rows = network.calibration_table(probabilities, y_test)
+    calibration_set = "validation" if validation is not None else "test"
+    cal_probabilities, cal_labels = validation if validation is not None else (probabilities, y_test)
+    calibration_rows = network.calibration_table(cal_probabilities, cal_labels)
 
     drawings = {
         "exemples": charts.sample_grid(x_train[grid], y_train[grid], names),
@@ -66,7 +72,7 @@ def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabi
         "predictions": charts.prediction_bars(x_test[examples], probabilities[examples], y_test[examples], names),
         "neurones": network.weight_images(weights["W1"]),
         "reseau": network.network_diagram(sizes, params, [layer.activation for layer in arch.dense]),
-        "calibration": network.calibration(probabilities, y_test),
+        "calibration": network.calibration(cal_probabilities, cal_labels),
         "exemple_calcul": network.worked_example(x_test[worked_index], worked_hidden, worked.logits[0],
                                                  worked.probabilities[0], int(y_test[worked_index]), names,
                                                  [layer.activation for layer in arch.hidden]),
@@ -90,7 +96,7 @@ def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabi
             "top_logit_class": int(worked.logits[0].argmax()),
             "sum_probabilities": float(worked.probabilities[0].sum()),
         },
-        "calibration": calibration_rows,
+        "calibration": calibration_rows, "calibration_set": calibration_set,
         "weight_colours": {side: word for side, (word, _) in style.WEIGHT_COLOURS.items()},
         "curve_colours": {line: word for line, (word, _) in style.CURVE_COLOURS.items()},
         **_weight_facts(weights["W1"]),
@@ -164,12 +170,12 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
     if crowded is not None:
         alt["calibration"] = (
             f"Diagramme de calibration sur {fr.integer(sum(r['count'] for r in facts['calibration']))} images "
-            "de test : pour chaque tranche de confiance du réseau, la proportion de bonnes réponses. La tranche "
+            f"de {facts.get('calibration_set', 'test')} : pour chaque tranche de confiance du réseau, la proportion de bonnes réponses. La tranche "
             f"la plus peuplée, de {fr.percent(crowded['low'], 0)} à {fr.percent(crowded['high'], 0)}, compte "
             f"{fr.integer(crowded['count'])} images : confiance moyenne {fr.percent(crowded['confidence'])}, "
             f"exactitude réelle {fr.percent(crowded['accuracy'])}.")
     else:
-        alt["calibration"] = "Diagramme de calibration : aucune image de test."
+        alt["calibration"] = "Diagramme de calibration : aucune image."
     return alt
 
 

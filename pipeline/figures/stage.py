@@ -16,10 +16,12 @@ def figures_stage(job) -> None:
     (x_train, y_train), (x_test, y_test) = dataset.load_numpy()
     run_dir = job.input("train", RUN)
     metrics = read_metrics(run_dir / "metrics.json")
-    probabilities = np.load(run_dir / "predictions.npz")["probabilities"]
+    predictions = np.load(run_dir / "predictions.npz")
+    probabilities = predictions["probabilities"]
+    validation = (predictions["validation"], predictions["validation_labels"])
     weights = dict(np.load(run_dir / "weights.npz"))
     pngs, facts = draw_all(job.params.seed, x_train, y_train, x_test, y_test, metrics.to_dict(),
-                           probabilities, weights, architecture.read(run_dir))
+                           probabilities, weights, architecture.read(run_dir), validation)
     folder = job.out("docs/figures/")
     for name, png in pngs.items():
         atomic_write_bytes(folder / f"{name}.png", png)

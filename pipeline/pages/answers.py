@@ -167,6 +167,10 @@ def build_answers(metrics: dict, facts: dict) -> dict:
     return {
         "faithful": faithful,
         "patience": {"value": patience, **variant(patience=patience)},
+        # The seed's bare EarlyStopping(): Keras's defaults, val_loss, patience 0, last weights kept.
+        "enonce": {**variant(monitor="val_loss", patience=0, restore_best_weights=False),
+                   **_validation_at(history, replay_run(history, params, monitor="val_loss", patience=0,
+                                                        restore_best_weights=False).evaluated_epoch)},
         "surveillance": {"value": other_monitor, **variant(monitor=other_monitor)},
         "restauration": {"value": not es["restore_best_weights"],
                          **variant(restore_best_weights=not es["restore_best_weights"])},
@@ -183,8 +187,16 @@ def build_answers(metrics: dict, facts: dict) -> dict:
         "train_loss_every_epoch": all(b < a for a, b in zip(history["loss"], history["loss"][1:])),
         "first_epoch": first_epoch(history, updates),
         "rise": loss_rise(history),
-        "calibration": calibration(facts["calibration"]),
+        "calibration": calibration(facts["calibration"], facts.get("calibration_set", "test")),
     }
+
+
+def _validation_at(history: dict, epoch: int | None) -> dict:
+    """Validation scores of a 1-based epoch, in French (empty when the epoch is unknown)."""
+    if not epoch or epoch > len(history["val_loss"]):
+        return {}
+    return {"val_loss": fr.decimal(history["val_loss"][epoch - 1], 4),
+            "val_accuracy": fr.percent(history["val_accuracy"][epoch - 1], 2)}
 
 
 @dataclass(frozen=True)
@@ -249,10 +261,17 @@ def loss_rise(history: dict) -> dict:
             "accuracy_within_one_point": abs(points) < 1.0}
 
 
-def calibration(rows: list[dict]) -> dict:
-    """The most populated confidence slice and the overall mean confidence against real exactitude."""
+# Words for the expected calibration error (ECE, mean |confidence − exactitude| weighted by slice size):
+# below 2 points the diagonal is followed closely, from 5 points the gap is plain on the figure.
+CLOSE_ECE, FAR_ECE = 0.02, 0.05
+
+
+def calibration(rows: list[dict], images: str = "validation") -> dict:
+    """The most populated confidence slice, the overall mean confidence against real exactitude, and the
+    ECE with the words that match it."""
     top = most_populated(rows)
     total = sum(row["count"] for row in rows)
+    ece = sum(row["count"] * abs(row["confidence"] - row["accuracy"]) for row in rows) / total
     confidence = sum(row["count"] * row["confidence"] for row in rows) / total
     accuracy = sum(row["count"] * row["accuracy"] for row in rows) / total
     # The gap between the two printed (rounded) percentages, so the page's numbers add up.
@@ -264,7 +283,10 @@ def calibration(rows: list[dict]) -> dict:
             "confidence": fr.percent(top["confidence"], 1), "accuracy": fr.percent(top["accuracy"], 1),
             "gap": fr.points(abs(gap), 1), "overconfident": gap > 0,
             "mean_confidence": fr.percent(confidence, 1), "mean_accuracy": fr.percent(accuracy, 1),
-            "mean_gap": fr.points(abs(mean_gap), 1), "mean_overconfident": mean_gap > 0}
+            "mean_gap": fr.points(abs(mean_gap), 1), "mean_overconfident": mean_gap > 0,
+            "ece": fr.points(100 * ece, 1),
+            "verdict": "close" if ece < CLOSE_ECE else "far" if ece >= FAR_ECE else "middle",
+            "images": images, "images_fr": "de validation" if images == "validation" else "de test"}
 
 
 def _points_between(before: float, after: float) -> float:

@@ -13,7 +13,7 @@ from pipeline.pages.results import (comparison, limits, references, softmax_demo
                                       worked)
 from pipeline.figures.style import percent_floor
 from pipeline.common.io import read_json
-from pipeline.experiments.context import build as build_experiments
+from pipeline.experiments.context import build as build_experiments, test_accuracy_over_seeds
 from pipeline.pages.run_context import build_run_context
 from pipeline.common.schema import Metrics, read_metrics
 
@@ -94,7 +94,8 @@ def build_context(a: Artifacts) -> dict:
         "test": results_on_test(metrics, names),
         "figures": a.figures["alt"],  # figures[name]: the alt text, written by pipeline/figures/catalogue.py
         "references": references(metrics),
-        "comparison": comparison(metrics["test"]["accuracy"]),
+        "comparison": comparison(metrics["test"]["accuracy"], metrics["sizes"]["test"],
+                                 test_accuracy_over_seeds(a.experiments, metrics["params"], a.run["key"])),
         "figure_examples": [{"index": str(x["index"]), "true": names[x["true"]],
                              "predicted": names[x["predicted"]], "probability": percent_floor(x["probability"])}
                             for x in a.figures["examples"]],

@@ -8,9 +8,10 @@ from pipeline.figures.catalogue import FEMININE, taken_for
 from pipeline.figures.style import percent_floor
 from pipeline.pages.network_context import ORDINALS
 
-# Within half a point of a published result, this run is "at its level": about twice the seed-to-seed
-# standard deviation that `make variability` measured for this network (0,27 point).
-SAME_LEVEL = 0.005
+# How far apart two exactitudes must be before a page says one network « fait mieux » than another:
+# two standard deviations of what is compared. With several seeds measured (Variabilité), the seeds'
+# spread; with one run, only the test set's own sampling error is known (binomial, 10 000 images).
+SPREADS = 2
 BENCHMARK_URL = "https://github.com/zalandoresearch/fashion-mnist#benchmark"
 PAPER_URL = "https://arxiv.org/abs/1708.07747"
 README_SOURCE = "README de Fashion-MNIST, tableau « Benchmark »"
@@ -35,7 +36,7 @@ REFERENCES = [
      "source": PAPER_SOURCE, "url": PAPER_URL, "code": ""},
     {"label": "MLPClassifier", "params": "activation=relu hidden_layer_sizes=[100]", "kind": "dense",
      "accuracy": 0.871,
-     "digits": 1, "short": "le perceptron de scikit-learn à 100 neurones cachés",
+     "digits": 1, "short": "le perceptron multicouche de scikit-learn à 100 neurones cachés",
      "what": "réseau dense de scikit-learn à une couche cachée de 100 neurones ReLU ; moyenne de 5 exécutions",
      "source": PAPER_SOURCE, "url": PAPER_URL, "code": ""},
     {"label": "2 Conv+pooling", "params": "", "kind": "convolutif", "accuracy": 0.876, "digits": 1,
@@ -132,27 +133,48 @@ def _cnn_sentence(better: list[str], not_better: list[str]) -> str:
             "(les réglages, le nombre d'époques et la régularisation comptent aussi).")
 
 
-def comparison(accuracy: float) -> dict:
-    """Where this run stands among the published results: which it passes, matches (± SAME_LEVEL), trails."""
+def sampling_error(accuracy: float, images: int) -> float:
+    """Standard deviation of an exactitude measured on `images` independent images (binomial)."""
+    return math.sqrt(accuracy * (1 - accuracy) / images)
+
+
+def comparison(accuracy: float, images: int, seeds: dict | None = None) -> dict:
+    """Where this network stands among the published results, comparing like with like.
+
+    With `seeds` (the test exactitude over several seeds: mean, std, n), the mean is compared and a
+    result counts as passed or trailed only beyond SPREADS seed-to-seed deviations. With one run, the
+    sentences speak of « cette exécution » and the margin is the test set's sampling error alone;
+    anything closer is « du même ordre ».
+    """
     def cite(r, de=False):
         return f"{_de(r['short']) if de else r['short']} ({fr.percent(r['accuracy'], r['digits'])})"
+    if seeds and seeds.get("n", 0) >= 2:
+        centre, margin = seeds["mean"], SPREADS * seeds["std"]
+        subject = (f"En moyenne sur {seeds['n']} graines ({fr.percent(seeds['mean'], 2)}, écart-type "
+                   f"{fr.points(100 * seeds['std'])}), ce réseau")
+        spread = f"{SPREADS} écarts-types d'une graine à l'autre, soit {fr.points(100 * margin)}"
+    else:
+        centre, margin = accuracy, SPREADS * sampling_error(accuracy, images)
+        subject = f"Dans cette exécution (une seule graine, {fr.percent(accuracy, 2)}), ce réseau"
+        spread = (f"l'incertitude due au seul jeu de test, {fr.points(100 * margin)} ; d'une graine à "
+                  "l'autre, le résultat varie en plus")
     ranked = sorted(REFERENCES, key=lambda r: r["accuracy"])
-    below = [r for r in ranked if r["accuracy"] < accuracy - SAME_LEVEL]
-    level = [r for r in ranked if abs(r["accuracy"] - accuracy) <= SAME_LEVEL]
-    above = [r for r in ranked if r["accuracy"] > accuracy + SAME_LEVEL]
+    below = [r for r in ranked if r["accuracy"] < centre - margin]
+    level = [r for r in ranked if abs(r["accuracy"] - centre) <= margin]
+    above = [r for r in ranked if r["accuracy"] > centre + margin]
     cnn = [r for r in ranked if r["kind"] == "convolutif"]
     humans = next(r for r in REFERENCES if r["kind"] == "humains")
     linear = next(r for r in REFERENCES if r["kind"] == "linéaire")
-    placement = ([f"Il fait mieux que {_join([cite(r) for r in below])}."] if below else
-                 ["Il ne dépasse aucun des résultats cités."])
+    placement = ([f"{subject} fait mieux que {_join([cite(r) for r in below])}."] if below else
+                 [f"{subject} ne dépasse nettement aucun des résultats cités."])
     if level:
-        placement.append(f"Il est au niveau (à moins de {fr.points(SAME_LEVEL * 100, 1)}) "
-                         f"{_join([cite(r, True) for r in level])}.")
+        placement.append(f"Il est du même ordre que {_join([cite(r) for r in level])} : l'écart est plus petit "
+                         f"que {spread}.")
     if above:
         placement.append(f"Il reste en dessous {_join([cite(r, True) for r in above])}.")
-    return {"placement": " ".join(placement),
-            "cnn_sentence": _cnn_sentence([cite(r) for r in cnn if r["accuracy"] > accuracy + SAME_LEVEL],
-                                          [cite(r) for r in cnn if r["accuracy"] <= accuracy + SAME_LEVEL]),
+    return {"placement": " ".join(placement), "multi_seed": bool(seeds and seeds.get("n", 0) >= 2),
+            "cnn_sentence": _cnn_sentence([cite(r) for r in cnn if r["accuracy"] > centre + margin],
+                                          [cite(r) for r in cnn if r["accuracy"] <= centre + margin]),
             "humans": fr.percent(humans["accuracy"], humans["digits"]),
             "linear": fr.percent(linear["accuracy"], linear["digits"])}
 

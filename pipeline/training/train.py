@@ -169,8 +169,11 @@ def run_lesson(params: Params, out_dir: Path, verbose: int | None = None) -> Met
         outputs["evaluate"], (test_loss, test_accuracy) = captured(lesson.evaluate, fit.model,
                                                                    arrays.X_test, arrays.y_test)
     probabilities = fit.model.predict(arrays.X_test, verbose=0).astype("float32")
+    # Step 4 reads its calibration on the validation images: the test set stays for step 5.
+    val_probabilities = fit.model.predict(arrays.X_val, verbose=0).astype("float32")
 
-    np.savez_compressed(out_dir / "predictions.npz", probabilities=probabilities)
+    np.savez_compressed(out_dir / "predictions.npz", probabilities=probabilities,
+                        validation=val_probabilities, validation_labels=arrays.y_val.astype("uint8"))
     for name, png in figures.items():
         atomic_write_bytes(out_dir / "lecon" / f"{name}.png", png)
     es = fit.early_stop
