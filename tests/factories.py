@@ -90,7 +90,7 @@ def make_data_info(counts: list[int] | None = None) -> dict:
         "key": "k", "checksums": {"train-images-idx3-ubyte": "abc"},
         "train_shape": [sum(counts), 28, 28], "train_labels_shape": [sum(counts)],
         "test_shape": [10000, 28, 28], "test_labels_shape": [10000],
-        "dtype": "uint8", "pixel_min": 0, "pixel_max": 255, "pixel_mean": 72.94,
+        "dtype": "uint8", "pixel_min": 0, "pixel_max": 255, "pixel_mean": 72.94, "pixel_zero_share": 0.502,
         "class_counts": counts, "test_class_counts": [1000] * 10,
     }
 

@@ -243,7 +243,7 @@ def figures_stage(job) -> None:
 
 def figures_summary(job) -> str:
     count = len(list(job.final("docs/experiences/").glob("*.png")))
-    return f"{count} figures d'expériences" if count else "pas d'expériences mesurées (make experiences)"
+    return f"{count} figure{'s' if count > 1 else ''} d'expériences" if count else "pas d'expériences mesurées (make experiences)"
 
 
 def _optional(path: Path):

@@ -189,6 +189,7 @@ def _data(info: dict, names) -> dict:
         "dtype": info["dtype"],
         "pixel_min": info["pixel_min"], "pixel_max": info["pixel_max"],
         "pixel_mean": fr.decimal(info["pixel_mean"], 1),
+        "pixel_zero_share": fr.percent(info["pixel_zero_share"], 1),
         "pixel_mean_normalised": fr.decimal(info["pixel_mean"] / 255, 3),
         "counts": [{"name": n, "count": fr.integer(c), "share": fr.percent(c / sum(counts))}
                    for n, c in zip(names, counts)],
@@ -231,6 +232,8 @@ def _training(metrics: dict) -> dict:
         "min_val_loss": fr.decimal(min(val_loss), 3),
         "min_val_loss_epoch": best_val_loss_epoch,
         "gap_first": fr.decimal(gap_first, 3), "gap_last": fr.decimal(gap_last, 3),
+        "gap_first_abs": fr.decimal(abs(gap_first), 3), "gap_last_abs": fr.decimal(abs(gap_last), 3),
+        "gap_first_negative": gap_first < 0, "gap_last_negative": gap_last < 0,
         "gap_grew": gap_last > gap_first + OVERFIT_MIN_RISE,
         "overfitting": overfitting,
         "train_loss_fell": h["loss"][-1] < h["loss"][0],

@@ -45,6 +45,7 @@ def build(arch: Architecture) -> dict:
         "hidden_share": fr.percent(hidden_params / arch.total_params) if arch.total_params else "0 %",
         "output_params": fr.integer(arch.output.params),
         "weights_kb": fr.integer(arch.total_params * 4 / 1000),
+        "weights_keras": f"{arch.total_params * 4 / 1024:.2f} KB",  # as model.summary() prints it
         "multiplications": fr.integer(arch.multiplications),
         "multiplications_detail": ", ".join(
             f"{fr.integer(layer.inputs)} × {fr.integer(layer.units)}" for layer in dense),

@@ -76,10 +76,7 @@ def results_on_test(metrics: dict, names) -> dict:
                  for k, s in enumerate(e["per_class"])]
     ranked = sorted(per_class, key=lambda row: row["raw_f1"])
     lowest = min(range(len(per_class)), key=lambda k: e["per_class"][k]["precision"])  # for the home page
-    pairs = [{"a": names[p["a"]], "b": names[p["b"]], "total": fr.integer(p["total"]),
-              "a_as_b": fr.integer(p["a_as_b"]), "b_as_a": fr.integer(p["b_as_a"]),
-              "a_taken": taken_for(names[p["a"]], p["a_as_b"])}  # « 68 Chemise prises pour … »
-             for p in e["confused_pairs"]]
+    pairs = [_larger_direction_first(p, names) for p in e["confused_pairs"]]
     return {
         "loss": fr.decimal(t["loss"], 3), "accuracy": fr.percent(t["accuracy"]),
         "errors": fr.integer(e["errors"]), "count": fr.integer(metrics["sizes"]["test"]),
@@ -96,6 +93,17 @@ def results_on_test(metrics: dict, names) -> dict:
                       "taken": taken_for(names[m["true"]]), "probability": percent_floor(m["probability"])}
                      for m in e["confident_mistakes"]],
     }
+
+
+def _larger_direction_first(pair: dict, names) -> dict:
+    """A confused pair, named so that its first direction is the larger one (« 176 Chemise prises pour
+    T-shirt/haut, 68 dans l'autre sens »): a sentence quoting one direction quotes the main one."""
+    a, b, a_as_b, b_as_a = pair["a"], pair["b"], pair["a_as_b"], pair["b_as_a"]
+    if b_as_a > a_as_b:
+        a, b, a_as_b, b_as_a = b, a, b_as_a, a_as_b
+    return {"a": names[a], "b": names[b], "total": fr.integer(pair["total"]),
+            "a_as_b": fr.integer(a_as_b), "b_as_a": fr.integer(b_as_a),
+            "a_taken": taken_for(names[a], a_as_b)}  # « 176 Chemise prises pour … »
 
 
 def _row_errors(matrix, k: int, names, top: int = 3) -> dict:
@@ -192,10 +200,11 @@ def references(metrics: dict) -> list[dict]:
 
 
 def _probability(p: float) -> str:
-    """A probability truncated (99,996 %, never 100 % by rounding); a tiny one in powers of ten (3,1 × 10⁻⁵)."""
+    """A probability truncated (99,996 %, never 100 % by rounding); below 1 % in powers of ten (3,1 × 10⁻⁵),
+    so that two nearly equal small values never read « 0,1 % » and « 9,8 × 10⁻⁴ »."""
     if p >= 0.999:
         return percent_floor(p, 3)
-    return percent_floor(p) if p >= 0.001 else fr.scientific(p)
+    return percent_floor(p) if p >= 0.01 else fr.scientific(p)
 
 
 def _small(value: float) -> str:
