@@ -89,3 +89,35 @@ def test_no_page_says_calibrated_or_not_without_the_measure():
     for name, text in pages.items():
         assert "ne sont pas **calibrées**" not in text, name
         assert "plus sûr de lui quand il se trompe" not in text, name
+
+
+def variant(vid, acc, std=0.002, epochs_min=8, reference=False, epochs=20, patience=3):
+    def stat(mean, spread=std):
+        return {"mean": mean, "std": spread, "min": mean - spread, "max": mean + spread}
+    return {"id": vid, "label": vid, "reference": reference, "changes": {},
+            "params": {"epochs": epochs, "early_stopping": {"patience": patience}},
+            "val_accuracy": stat(acc), "val_loss": stat(0.33, 0.0001), "test_accuracy": stat(acc - 0.01),
+            "epochs_run": {"mean": epochs_min, "std": 0, "min": epochs_min, "max": epochs_min}}
+
+
+def conclusion(variants):
+    from pipeline.experiments import context
+
+    q = {"id": "taux_synthetique", "seeds": [42, 43, 44], "variants": variants}
+    return context._conclusion(q, context.compare(variants), "val_accuracy").replace(NB, " ")
+
+
+def test_a_variant_clearly_worse_than_params_yaml_is_named_and_a_close_one_is_not():
+    text = conclusion([variant("x0.1", 0.8880, epochs_min=20), variant("x1", 0.8875, reference=True),
+                       variant("x10", 0.8600)])
+    assert "x10 » fait nettement moins bien que le réglage de `params.yaml` (86,00 %" in text
+    assert "« x0.1 » a joué les 20 époques sans qu'EarlyStopping n'arrête l'entraînement" in text
+    close = conclusion([variant("x0.1", 0.8880), variant("x1", 0.8875, reference=True), variant("x10", 0.8860)])
+    assert "nettement moins bien" not in close and "a joué les 20 époques" not in close
+
+
+def test_a_spread_below_the_printed_precision_is_not_printed_as_zero():
+    from pipeline.experiments import context
+
+    assert context._loss({"mean": 0.3131, "std": 0.00002}) == f"0,313 ± <{NB}0,001"
+    assert context._loss({"mean": 0.3131, "std": 0.0042}) == "0,313 ± 0,004"
