@@ -1,7 +1,6 @@
 """The experiments: plan, parallel sweep through the run cache (loky and Dask), summaries, conclusions, pages."""
 from __future__ import annotations
 
-import ast
 import dataclasses
 import json
 import re

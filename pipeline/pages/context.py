@@ -7,6 +7,7 @@ from pathlib import Path
 from pipeline.common import architecture, fr
 from pipeline.pages import network_context
 from pipeline.pages.answers import build_answers
+from pipeline.common.early_stopping import replay_all
 from pipeline.build.deps import closure
 from pipeline.data.dataset import CLASS_NAMES
 from pipeline.pages.results import (comparison, limits, references, softmax_demo, results_on_test, weights,
@@ -52,6 +53,7 @@ class Artifacts:
     demo_asset_bytes: int = 0  # docs/assets/demo.{js,css}, downloaded with the Démo
     stages: tuple = ()  # the stage table (pipeline/build/stages.py), shown on the maintainers' page
     carnet: dict | None = None  # artifacts/carnet.json: the notebook and script to download, Colab link
+    trajectory: dict | None = None  # runs/<key>/trajectory.json: the same seed to `epochs`, never stopped
 
 
 def load_artifacts(job) -> Artifacts:
@@ -75,6 +77,7 @@ def load_artifacts(job) -> Artifacts:
         demo_asset_bytes=sum(path.stat().st_size for path in assets if path.exists()),
         stages=tuple(stages_table(job.root)),
         carnet=read_json(job.input("carnet", "artifacts/carnet.json")),
+        trajectory=_optional_json(run_dir / "trajectory.json"),
     )
 
 
@@ -112,7 +115,9 @@ def build_context(a: Artifacts) -> dict:
         "downloads": _downloads(a.carnet),  # « Télécharger le carnet » (macro telecharger)
         # Measured answers (make experiences); None unless measured with these parameters and this code.
         "experiments": build_experiments(a.experiments, metrics["params"], a.run["key"]),
-        "answers": build_answers(metrics, a.figures),  # the exercises' answers, computed from this run
+        "answers": build_answers(metrics, a.figures, a.trajectory),  # the exercises' answers, from this run
+        # Every EarlyStopping rule on the whole trajectory (None without one: older runs, variants).
+        "regles": a.trajectory and replay_all(a.trajectory, metrics["params"], metrics),
         **build_run_context(a.timings, provenance, a.bench),
     }
 
@@ -241,5 +246,6 @@ def _training(metrics: dict) -> dict:
                   "accuracy": fr.percent(h["accuracy"][i], 2), "val_accuracy": fr.percent(h["val_accuracy"][i], 2)}
                  for i in range(run)],
         "batches_per_epoch": fr.integer(-(-metrics["sizes"]["fit"] // metrics["params"]["batch_size"])),
+        "batches_raw": -(-metrics["sizes"]["fit"] // metrics["params"]["batch_size"]),  # as Keras prints it
         "batches_128": fr.integer(-(-metrics["sizes"]["fit"] // 128)),  # for the batch-size exercise
     }
