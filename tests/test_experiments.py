@@ -48,7 +48,7 @@ def test_variants_change_only_what_they_name_and_the_default_variant_is_the_make
     base = Params()
     runs = {(r.question, r.variant, r.seed): r.params for r in questions.plan(base)}
     assert runs[("patience", "p1", 43)] == dataclasses.replace(
-        base, seed=43, early_stopping=dataclasses.replace(base.early_stopping, patience=1))
+        base, seed=43, early_stopping=dataclasses.replace(base.early_stopping, patience=1), trajectory=False)
     assert runs[("lot", "b512", 42)].batch_size == 512 and runs[("largeur", "n32", 42)].hidden_units == 32
     assert runs[("taux", "x10", 42)].learning_rate == pytest.approx(10 * base.learning_rate)
     no_stop = runs[("sans_arret", "sans", 42)].early_stopping

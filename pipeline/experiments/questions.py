@@ -118,8 +118,18 @@ def plan(base: Params, only: list[str] | None = None) -> list[PlannedRun]:
     if unknown:
         raise ValueError(f"questions inconnues : {', '.join(sorted(unknown))} "
                          f"(possibles : {', '.join(q.id for q in chosen)})")
-    return [PlannedRun(q.id, v.id, v.label, seed, with_changes(base, {**q.common, **v.changes}, seed))
+    return [PlannedRun(q.id, v.id, v.label, seed, with_changes(base, run_changes(base, q, v), seed))
             for q in chosen if not only or q.id in only for v in q.variants for seed in seeds_of(base, q)]
+
+
+def run_changes(base: Params, question: Question, variant: Variant) -> dict[str, Any]:
+    """What a run of this variant changes in params.yaml. A variant that changes something does not record
+    the whole trajectory (20 more epochs each): its question reads its own history. params.yaml's own
+    variant keeps it, so that it stays the run `make report` trains (same key, reused)."""
+    changes = {**question.common, **variant.changes}
+    if with_changes(base, changes) == base or not base.trajectory:
+        return changes
+    return {**changes, "trajectory": False}
 
 
 # -- Summaries: the run folders -> artifacts/experiments.json ---------------------------------------
