@@ -16,6 +16,7 @@ from pipeline.figures.style import percent_floor
 from pipeline.common.io import read_json
 from pipeline.experiments.context import build as build_experiments, test_accuracy_over_seeds
 from pipeline.pages.run_context import build_run_context
+from pipeline.pages import replay_context
 from pipeline.common.schema import Metrics, read_metrics
 
 BALANCE_TOLERANCE = 1.5  # max/min class count above which we call the training set unbalanced
@@ -54,6 +55,8 @@ class Artifacts:
     stages: tuple = ()  # the stage table (pipeline/build/stages.py), shown on the maintainers' page
     carnet: dict | None = None  # artifacts/carnet.json: the notebook and script to download, Colab link
     trajectory: dict | None = None  # runs/<key>/trajectory.json: the same seed to `epochs`, never stopped
+    rejouer: dict | None = None  # artifacts/rejouer.json: the replay page's snapshots and sizes
+    rejouer_asset_bytes: int = 0  # docs/assets/{reseau,rejouer}.{js,css}, downloaded with the replay
 
 
 def load_artifacts(job) -> Artifacts:
@@ -78,6 +81,10 @@ def load_artifacts(job) -> Artifacts:
         stages=tuple(stages_table(job.root)),
         carnet=read_json(job.input("carnet", "artifacts/carnet.json")),
         trajectory=_optional_json(run_dir / "trajectory.json"),
+        rejouer=read_json(job.input("rejouer", "artifacts/rejouer.json")),
+        rejouer_asset_bytes=sum(path.stat().st_size for path in (
+            job.root / "docs" / "assets" / name for name in ("reseau.js", "rejouer.js", "rejouer.css"))
+            if path.exists()),
     )
 
 
@@ -111,6 +118,7 @@ def build_context(a: Artifacts) -> dict:
         "readme": {"folder": a.figures["readme_folder"], "figures": a.figures["readme_figures"]},
         "outputs": a.outputs,
         "demo": _demo(a.demo, a.demo_asset_bytes),
+        "rejouer": replay_context.build(a.rejouer, metrics["params"]["batch_size"], a.rejouer_asset_bytes),
         "stages": [_stage(stage, {s.name: s.label for s in a.stages}) for stage in a.stages],
         "downloads": _downloads(a.carnet),  # « Télécharger le carnet » (macro telecharger)
         # Measured answers (make experiences); None unless measured with these parameters and this code.
