@@ -319,6 +319,7 @@
       return;
     }
     data = window.REJOUER_TRAJECTOIRE;
+    document.documentElement.classList.add("rejouer-actif");  // the player replaces the fixed frames
     const raw = window.DEMO_IMAGES;
     sample = { classes: raw.classes, indices: raw.indices, labels: raw.labels, images: R.decode(raw.images),
                keras: R.decode(raw.keras) };
