@@ -93,12 +93,17 @@ def test_a_small_budget_keeps_fewer_snapshots_and_says_so():
 
 
 def test_the_page_context_says_what_was_dropped_and_is_absent_without_a_trajectory():
-    assert replay_context.build({"absent": True}, 32, 0) is None
+    params = {"batch_size": 32, "early_stopping": {"monitor": "val_loss", "restore_best_weights": True}}
+    assert replay_context.build({"absent": True}, params, 0) is None
     facts = {"recorded": 26, "shipped": 13, "dropped": 13, "epochs": 20, "kept_epoch": 5, "units": 128,
              "updates_per_epoch": 1688, "first_epoch_updates": [64, 128, 256, 512, 1024], "bits": [8, 16],
              "max_quantisation_error": 0.0022, "raw_float32_bytes": 10_584_080, "data_bytes": 3_405_065,
-             "figure_bytes": 90_000, "budget_bytes": 4_000_000, "right": {"0": 16}, "figure_alt": "x"}
-    context = replay_context.build(facts, 32, 20_000)
+             "figure_bytes": 90_000, "budget_bytes": 4_000_000, "right": {"0": 16}, "figure_alt": "x",
+             "half_right": {"updates": 64, "right": 81}, "wrong_at_end": 12, "wrong_at_end_once_right": 7,
+             "right_at_kept": 89, "train_loss_falls": True, "val_loss_kept": 0.33, "val_loss_last": 0.41,
+             "val_loss_best_epoch": 5, "same_as_demo": 100}
+    context = replay_context.build(facts, params, 20_000)
     assert context["first_updates"] == "64, 128, 256, 512 et 1\u00a0024"
-    assert not context["all_shipped"] and context["int8"] and context["int16"]
+    assert not context["all_shipped"] and context["bits_fr"] == "8 ou 16"
     assert context["updates_per_epoch"] == "1\u00a0688"
+    assert context["half_right"]["first"] and context["val_loss_rises"] and context["restores_lowest_loss"]

@@ -68,7 +68,7 @@
     text += "\u00a0; perte de validation " + R.decimal(s.val_loss, 3) + ", exactitude de validation " +
       R.percent(s.val_accuracy) + ".";
     if (s.test_accuracy !== undefined) {
-      text += " C'est l'époque que garde EarlyStopping\u00a0: exactitude sur le jeu de test " +
+      text += " C'est l'époque dont le rapport et la Démo utilisent les poids\u00a0: exactitude sur le jeu de test " +
         R.percent(s.test_accuracy) + ", perte " + R.decimal(s.test_loss, 3) + ".";
     }
     return text;

@@ -118,7 +118,7 @@ def build_context(a: Artifacts) -> dict:
         "readme": {"folder": a.figures["readme_folder"], "figures": a.figures["readme_figures"]},
         "outputs": a.outputs,
         "demo": _demo(a.demo, a.demo_asset_bytes),
-        "rejouer": replay_context.build(a.rejouer, metrics["params"]["batch_size"], a.rejouer_asset_bytes),
+        "rejouer": replay_context.build(a.rejouer, metrics["params"], a.rejouer_asset_bytes),
         "stages": [_stage(stage, {s.name: s.label for s in a.stages}) for stage in a.stages],
         "downloads": _downloads(a.carnet),  # « Télécharger le carnet » (macro telecharger)
         # Measured answers (make experiences); None unless measured with these parameters and this code.

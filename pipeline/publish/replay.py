@@ -103,7 +103,8 @@ def build_payload(arch, stacked: dict, record: dict, best_epoch: int, images: np
     for k, moment in enumerate(snapshots):
         weights = {name: stacked[name][k] for name in names}
         layers, info = choose_encoding(arch, weights, pixels)
-        info["right"] = int((info.pop("classes") == labels).sum())
+        info["correct"] = info.pop("classes") == labels
+        info["right"] = int(info["correct"].sum())
         encoded.append((moment, layers, info))
     protected = {0, len(snapshots) - 1} | {k for k, s in enumerate(snapshots) if s["updates"] in (per_epoch, kept_update)}
     if not any(s["updates"] == kept_update for s in snapshots):
@@ -130,8 +131,31 @@ def build_payload(arch, stacked: dict, record: dict, best_epoch: int, images: np
              "max_quantisation_error": max(encoded[k][2]["max_error"] for k in kept),
              "right": {str(encoded[k][0]["updates"]): encoded[k][2]["right"] for k in kept},
              "raw_float32_bytes": int(sum(stacked[name][0].size for name in names) * 4 * len(snapshots)),
-             "units": arch.dense[0].units, "budget_bytes": SITE_BUDGET}
+             "units": arch.dense[0].units, "budget_bytes": SITE_BUDGET,
+             **_answers(encoded, kept, history, best_epoch)}
     return payload, facts
+
+
+def _answers(encoded: list, kept: list[int], history: dict, best_epoch: int) -> dict:
+    """The measured facts behind the page's exercises, on the shipped snapshots."""
+    half = next(((encoded[k][0]["updates"], encoded[k][2]["right"]) for k in kept
+                 if encoded[k][0]["updates"] > 0 and 2 * encoded[k][2]["right"] >= len(encoded[k][2]["correct"])), None)
+    last = encoded[kept[-1]][2]["correct"]
+    ever = np.any([encoded[k][2]["correct"] for k in kept if encoded[k][0]["updates"] > 0], axis=0)
+    return {"half_right": half and {"updates": half[0], "right": half[1]},
+            "wrong_at_end": int((~last).sum()), "right_at_kept": next(
+                encoded[k][2]["right"] for k in kept if encoded[k][0]["epoch"] == best_epoch),
+            "train_loss_falls": history["loss"][-1] < history["loss"][best_epoch - 1], "wrong_at_end_once_right": int((~last & ever).sum()),
+            "val_loss_kept": history["val_loss"][best_epoch - 1], "val_loss_last": history["val_loss"][-1],
+            "val_loss_best_epoch": int(np.argmin(history["val_loss"])) + 1}
+
+
+def same_as_demo(arch, payload: dict, images: np.ndarray, keras: np.ndarray) -> int:
+    """How many of the 100 images the shipped kept-epoch snapshot classes as Keras did for the Démo."""
+    kept = payload["kept_epoch"] * payload["updates_per_epoch"]
+    snapshot = next(s for s in payload["snapshots"] if s["updates"] == kept)
+    ours = architecture.forward(arch, decode_snapshot(snapshot["layers"]), images.reshape(len(images), -1) / 255.0)
+    return int((ours.probabilities.argmax(axis=1) == keras.argmax(axis=1)).sum())
 
 
 def print_frames(snapshots: list[dict], best_epoch: int, per_epoch: int) -> list[int]:
@@ -158,10 +182,14 @@ def replay_stage(job) -> None:
     record = read_json(run_dir / trajectory.FILE_JSON)
     stacked = dict(np.load(run_dir / trajectory.FILE_WEIGHTS))
     arch = architecture.read(run_dir)
-    best_epoch = read_json(run_dir / "metrics.json")["best_epoch"]
+    metrics = read_json(run_dir / "metrics.json")
+    # The kept epoch: the one whose weights the report and the Démo use (the best when EarlyStopping restores it).
+    best_epoch = metrics["best_epoch"] if metrics["restored_best"] else metrics["epochs_run"]
     images, labels = dataset.load_test_set()
     indices = demo.select_images(labels, demo.PER_CLASS, job.params.seed)  # the Démo's 100 images, same order
     payload, facts = build_payload(arch, stacked, record, best_epoch, images[indices], labels[indices])
+    facts["same_as_demo"] = same_as_demo(arch, payload, images[indices],
+                                         np.load(run_dir / "predictions.npz")["probabilities"][indices])
     content = demo.data_script(DATA_GLOBAL, "Trajectoire de l'entraînement (poids quantifiés, scores de validation), "
                                "écrite par « make report » : ne pas modifier.", payload)
     atomic_write_bytes(out / "data" / DATA_FILE, content)

@@ -98,7 +98,7 @@ def test_the_kept_epoch_gives_exactly_the_demo_classes(page, site_url, run):
     assert [("test_accuracy" in s) for s in payload["snapshots"]] == [s["updates"] == kept for s in payload["snapshots"]]
     assert all("val_loss" in s and "val_accuracy" in s for s in payload["snapshots"])
     page.evaluate(f"window.rejouer.show({k})")
-    assert "que garde EarlyStopping" in page.inner_text("#rejouer-phrase")
+    assert "dont le rapport et la Démo utilisent les poids" in page.inner_text("#rejouer-phrase")
 
 
 def test_keyboard_play_and_pause_without_autoplay(page, site_url):
