@@ -107,3 +107,27 @@ def test_the_page_context_says_what_was_dropped_and_is_absent_without_a_trajecto
     assert not context["all_shipped"] and context["bits_fr"] == "8 ou 16"
     assert context["updates_per_epoch"] == "1\u00a0688"
     assert context["half_right"]["first"] and context["val_loss_rises"] and context["restores_lowest_loss"]
+
+
+def test_the_shared_javascript_decodes_quantised_weights_as_numpy_does(tmp_path):
+    """assets/reseau.js (Node.js) rebuilds int8 and int16 tensors times their scale exactly as dequantise."""
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("Node.js absent: the browser tests check reseau.js in Chromium")
+    array = np.random.default_rng(2).normal(0, 0.3, (50, 7)).astype(np.float32)
+    entries = [replay.quantise(array, 8), replay.quantise(array, 16)]
+    script = tmp_path / "decode.js"
+    script.write_text(
+        "globalThis.window = globalThis;\n"
+        f"require({json.dumps(str(Path(__file__).parents[1] / 'docs/assets/reseau.js'))});\n"
+        f"const entries = {json.dumps(entries)};\n"
+        "console.log(JSON.stringify(entries.map((e) => Array.from(window.Reseau.decode(e)))));\n", encoding="utf-8")
+    result = subprocess.run([node, str(script)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    for entry, values in zip(entries, json.loads(result.stdout)):
+        assert np.abs(np.array(values, dtype=np.float32) - replay.dequantise(entry).ravel()).max() < 1e-7

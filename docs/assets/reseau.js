@@ -35,29 +35,37 @@
     return { layers, nIn: layers[0].nIn, nOut: layers[layers.length - 1].nOut };
   }
 
-  // Couche dense : sortie[j] = biais[j] + somme des entrée[i] × W[i][j] (W[i][j] à l'indice i × nOut + j).
+  // ---- The forward pass, shown on the Démo page --------------------------------------------------
+
+  // # --8<-- [start:forward]
+  // Couche dense : sortie[j] = biais[j] + somme des entrée[i] × W[i][j].
+  // W est rangé ligne par ligne : W[i][j] est à l'indice i × nOut + j.
   function dense(input, W, b, nIn, nOut) {
     const out = Float64Array.from(b);
     for (let i = 0; i < nIn; i++) {
-      if (input[i] === 0) continue;
+      if (input[i] === 0) continue;  // pixel noir, neurone éteint : rien
       for (let j = 0; j < nOut; j++) out[j] += input[i] * W[i * nOut + j];
     }
     return out;
   }
 
+  // Fonction d'activation, appliquée à la sortie de chaque couche dense.
   function activate(z, activation) {
     if (activation === "relu") return z.map((v) => Math.max(0, v));
     if (activation === "sigmoid") return z.map((v) => 1 / (1 + Math.exp(-v)));
     if (activation === "tanh") return z.map((v) => Math.tanh(v));
     if (activation === "softmax") {
-      const top = Math.max(...z);
+      const top = Math.max(...z);          // softmax, sans débordement
       const exps = z.map((v) => Math.exp(v - top));
       const total = exps.reduce((a, b) => a + b, 0);
       return exps.map((e) => e / total);
     }
-    return z;
+    return z;                              // linéaire
   }
 
+  // pixels : les 784 valeurs de l'image (0 à 1), ligne après ligne :
+  // c'est déjà le travail de Flatten. Puis chaque couche dense, dans l'ordre
+  // (Dropout ne fait rien au moment de prédire).
   function forward(net, pixels) {
     let x = pixels;
     const outputs = [];
@@ -69,6 +77,7 @@
     }
     return { outputs, scores, probabilities: x };
   }
+  // # --8<-- [end:forward]
 
   function argmax(values) {
     let best = 0;

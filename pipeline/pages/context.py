@@ -64,7 +64,7 @@ def load_artifacts(job) -> Artifacts:
     from pipeline.build.stages import table as stages_table
 
     run_dir = job.input("train", "artifacts/runs/{key}/")
-    assets = [job.root / "docs" / "assets" / name for name in ("demo.js", "demo.css")]
+    assets = [job.root / "docs" / "assets" / name for name in ("reseau.js", "demo.js", "demo.css")]
     return Artifacts(
         data_info=read_json(job.input("data", "artifacts/data.json")),
         metrics=read_metrics(run_dir / "metrics.json"),
