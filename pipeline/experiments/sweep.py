@@ -242,7 +242,7 @@ def _write_if_changed(path: Path, value: dict) -> None:
     try:
         if read_json(path) == value:
             return
-    except (OSError, ValueError):
+    except (OSError, PipelineError):  # absent or damaged: this sweep writes it anew
         pass
     atomic_write_json(path, value)
 
