@@ -38,8 +38,8 @@ def test_each_part_of_the_key_is_named_in_french():
     assert "paramètre early_stopping.patience 3 → 5" in reasons
     assert "code pipeline/pages/render.py modifié" in reasons
     assert "code pipeline/pages/extra.py ajouté" in reasons
-    assert "le gabarit templates/modele.md.jinja modifié" in reasons
-    assert "le gabarit templates/neuve.md.jinja ajouté" in reasons
+    assert "le gabarit templates/modele.md.jinja a changé" in reasons
+    assert "le gabarit templates/neuve.md.jinja est nouveau" in reasons
     assert "version de mkdocs 1.6.1 → 1.6.2" in reasons
     assert "suit l'étape entraînement, qui change" in reasons
     assert not any("index.md.jinja" in r or "lesson" in r for r in reasons)  # unchanged parts are not cited
@@ -80,7 +80,7 @@ def test_status_explains_a_template_a_parameter_and_a_lesson_edit_and_runs_nothi
     assert lines["entraînement"].startswith("↻")
     assert "paramètre epochs 3 → 2" in lines["entraînement"]
     assert "code pipeline/lesson.py modifié" in lines["entraînement"]
-    assert "le gabarit templates/modele.md.jinja modifié" in lines["pages"]
+    assert "le gabarit templates/modele.md.jinja a changé" in lines["pages"]
     assert "suit l'étape entraînement, qui change" in lines["figures"]
     assert "suit l'étape pages, qui change" in lines["site"]
     assert "à refaire" in text.splitlines()[-1]

@@ -64,7 +64,7 @@ def reasons_for(parts: dict, recorded: dict | None, recorded_key: str | None, ke
     reasons = []
     reasons += [f"paramètre {name} {_show(old)} → {_show(new)}"
                 for name, old, new in _changes(_flat(recorded.get("params", {})), _flat(parts["params"]))]
-    reasons += [_file_change(f"code {_module_file(name)}", old, new)
+    reasons += [f"code {_module_file(name)} {'ajouté' if old is None else 'supprimé' if new is None else 'modifié'}"
                 for name, old, new in _changes(recorded.get("code", {}), parts["code"])]
     for declared, files in parts["files"].items():
         before = recorded.get("files", {}).get(declared, {})
@@ -74,7 +74,7 @@ def reasons_for(parts: dict, recorded: dict | None, recorded_key: str | None, ke
         for name, old, new in _changes(before, files):
             path = declared if declared.endswith(name) else f"{declared.rstrip('/')}/{name}"
             kind = "le gabarit" if path.startswith("templates/") else "le fichier"
-            reasons.append(_file_change(f"{kind} {path}", old, new))
+            reasons.append(f"{kind} {path} {'est nouveau' if old is None else 'a disparu' if new is None else 'a changé'}")
     reasons += [f"{INPUTS.get(name, name)} changée{_provenance_detail(old, new)}"
                 for name, old, new in _changes(recorded.get("inputs", {}), parts["inputs"])]
     reasons += [f"version de {name} {_show(old)} → {_show(new)}"
@@ -102,14 +102,6 @@ def _changes(old: dict, new: dict) -> list[tuple[str, Any, Any]]:
     """(name, old value, new value) for every name whose value differs; None stands for « absent »."""
     return [(name, old.get(name), new.get(name)) for name in sorted(set(old) | set(new))
             if old.get(name) != new.get(name)]
-
-
-def _file_change(what: str, old: Any, new: Any) -> str:
-    if old is None:
-        return f"{what} ajouté"
-    if new is None:
-        return f"{what} supprimé"
-    return f"{what} modifié"
 
 
 def _flat(values: Any, prefix: str = "") -> dict:
