@@ -349,3 +349,26 @@ def test_only_the_declared_optional_pages_may_be_empty(tmp_path):
         site.build_site(tmp_path, tmp_path / "site.new")
     assert "docs/modele.md" in info.value.what and "templates/" in info.value.fix
     assert not (tmp_path / "site.new").exists()
+
+
+@slow
+def test_a_real_training_that_fails_after_fit_keeps_its_model_and_the_site(project, monkeypatch, capsys):
+    from pipeline.training.train import module_level_lines as real_lines
+
+    set_param(project, "epochs: 3", "epochs: 2")  # a new run to train
+    before = snapshot(project)
+
+    def broken(*args, **kwargs):  # the last export step of the training stage, after fit and model.save
+        raise RuntimeError("export cassé")
+
+    monkeypatch.setattr("pipeline.training.train.module_level_lines", broken)
+    code, out = build(project, capsys)
+    assert code == 3 and "artifacts/erreur.log" in out.err
+    assert "gardé dans artifacts/.staging/train-" in out.out
+    kept = list((project / "artifacts" / ".staging").glob("train-*/artifacts/runs/*/model.keras"))
+    assert len(kept) == 1 and kept[0].stat().st_size > 100_000  # the trained network, on disk
+    assert snapshot(project) == before  # nothing promoted: site, README and the finished runs unchanged
+    monkeypatch.setattr("pipeline.training.train.module_level_lines", real_lines)
+    code, out = build(project, capsys)
+    assert code == 0, out.err
+    assert not (project / "artifacts" / ".staging").exists()

@@ -1,10 +1,12 @@
 """`make status`: which stages would run again and why, from the manifest's parts, without running anything."""
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
 from builds import set_param
-from pipeline.build import cli
 from pipeline.build.status import reasons_for
 
 LABELS = {"data": "données", "train": "entraînement", "pages": "pages"}
@@ -50,11 +52,13 @@ def test_a_manifest_without_parts_says_so_instead_of_guessing():
         "clé changée (le manifeste, écrit par une version précédente, n'en garde pas le détail)"]
 
 
-def status(root, capsys):
-    code = cli.main(["status", "--root", str(root)])
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    return {line.split("\u00a0:")[0][2:]: line for line in out.out.splitlines()[:-1]}, out.out
+def status(root):
+    """`python -m pipeline status` as `make status` runs it, with the copy's own code (its lesson.py)."""
+    env = dict(os.environ, PYTHONPATH=str(root), PYTHONDONTWRITEBYTECODE="1")  # as make does
+    result = subprocess.run([sys.executable, "-m", "pipeline", "status", "--root", str(root)], cwd=root,
+                            capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {line.split("\u00a0:")[0][2:]: line for line in result.stdout.splitlines()[:-1]}, result.stdout
 
 
 def every_file(root):
@@ -62,10 +66,10 @@ def every_file(root):
 
 
 @pytest.mark.slow
-def test_status_explains_a_template_a_parameter_and_a_lesson_edit_and_runs_nothing(built_project, tmp_path, capsys):
+def test_status_explains_a_template_a_parameter_and_a_lesson_edit_and_runs_nothing(built_project, tmp_path):
     root = tmp_path / "projet"
     shutil.copytree(built_project, root, symlinks=True)
-    lines, text = status(root, capsys)
+    lines, text = status(root)
     assert all(line.startswith("✓") for line in lines.values()), text
     assert "Tout est à jour" in text
 
@@ -75,7 +79,7 @@ def test_status_explains_a_template_a_parameter_and_a_lesson_edit_and_runs_nothi
     lesson = root / "pipeline" / "lesson.py"
     lesson.write_text(lesson.read_text(encoding="utf-8") + "\n# une remarque\n", encoding="utf-8")
     before = every_file(root)
-    lines, text = status(root, capsys)
+    lines, text = status(root)
     assert lines["données"].startswith("✓")
     assert lines["entraînement"].startswith("↻")
     assert "paramètre epochs 3 → 2" in lines["entraînement"]
