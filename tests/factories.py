@@ -5,6 +5,7 @@ import copy
 
 import numpy as np
 
+from pipeline.common import architecture
 from pipeline.common.config import EarlyStoppingParams, Params
 from pipeline.training.evaluate import summarise
 from pipeline.common.schema import Metrics, from_dict
@@ -56,25 +57,64 @@ def make_metrics(history: dict | None = None, best_epoch: int = 5, stopped_early
     }
 
 
+def make_architecture(hidden: tuple[int, ...] = (128,), dropout: float | None = None,
+                      adapted: tuple[dict, ...] = ()) -> architecture.Architecture:
+    """The record training writes: Flatten, Dense(h, relu) per hidden width (Dropout after the first), Dense(10)."""
+    layers, previous = [architecture.Layer("Flatten", "flatten", 784)], 784
+    for index, units in enumerate(hidden):
+        layers.append(architecture.Layer("Dense", "dense" if index == 0 else f"dense_{index}", units, "relu",
+                                         inputs=previous, params=previous * units + units))
+        if index == 0 and dropout:
+            layers.append(architecture.Layer("Dropout", "dropout", units, rate=dropout))
+        previous = units
+    layers.append(architecture.Layer("Dense", f"dense_{len(hidden)}", 10, "softmax", inputs=previous,
+                                     params=previous * 10 + 10))
+    return architecture.Architecture((28, 28), tuple(layers), adapted)
+
+
+def make_weights(arch: architecture.Architecture, seed: int = 0) -> dict:
+    """Small random weights shaped by the record, named as weights.npz names them (W1, b1, W2…)."""
+    rng = np.random.default_rng(seed)
+    weights = {}
+    for index, layer in enumerate(arch.dense, start=1):
+        kernel, bias = architecture.weight_names(index)
+        scale = 1.0 / np.sqrt(layer.inputs)
+        weights[kernel] = (rng.normal(size=(layer.inputs, layer.units)) * scale).astype("float32")
+        weights[bias] = (rng.normal(size=layer.units) * 0.1).astype("float32")
+    return weights
+
+
 def make_data_info(counts: list[int] | None = None) -> dict:
     counts = counts or [6000] * 10
     return {
         "key": "k", "checksums": {"train-images-idx3-ubyte": "abc"},
         "train_shape": [sum(counts), 28, 28], "train_labels_shape": [sum(counts)],
         "test_shape": [10000, 28, 28], "test_labels_shape": [10000],
-        "dtype": "uint8", "pixel_min": 0, "pixel_max": 255, "pixel_mean": 72.94,
+        "dtype": "uint8", "pixel_min": 0, "pixel_max": 255, "pixel_mean": 72.94, "pixel_zero_share": 0.502,
         "class_counts": counts, "test_class_counts": [1000] * 10,
     }
 
 
 def curve_colour_words() -> dict:
-    """What figure_set writes: the words of pipeline.figures.charts.CURVE_COLOURS, the constant the figure uses."""
-    from pipeline.figures.charts import CURVE_COLOURS
+    """What figure_set writes: the words of pipeline.figures.style.CURVE_COLOURS, the constant the figure uses."""
+    from pipeline.figures.style import CURVE_COLOURS
 
     return {line: word for line, (word, _) in CURVE_COLOURS.items()}
 
 
-def make_figure_facts() -> dict:
+def make_figure_facts(arch: architecture.Architecture | None = None) -> dict:
+    """What the figures stage writes; the network's facts (layers, worked example) follow `arch`."""
+    arch = arch or make_architecture()
+    facts = _seed_figure_facts()
+    facts["layers"] = {"sizes": [arch.inputs] + [layer.units for layer in arch.dense],
+                       "params": [layer.params for layer in arch.dense],
+                       "activations": [layer.activation for layer in arch.dense]}
+    facts["worked"]["hidden_layers"] = [{"units": layer.units, "active": min(41, layer.units)} for layer in arch.hidden]
+    facts["neurons"] = arch.dense[0].units
+    return facts
+
+
+def _seed_figure_facts() -> dict:
     return {
         "key": "f", "files": ["exemples.png"], "grid_labels": list(range(10)) * 2,
         "examples": [{"index": 3, "true": 1, "predicted": 1, "probability": 0.99},
@@ -85,9 +125,9 @@ def make_figure_facts() -> dict:
                         for low, n, c, a in [(3, 150, 0.36, 0.40), (4, 350, 0.46, 0.48), (5, 600, 0.55, 0.55),
                                              (6, 700, 0.65, 0.60), (7, 800, 0.75, 0.68), (8, 1000, 0.85, 0.78),
                                              (9, 6400, 0.985, 0.97)]],
-        "layers": {"sizes": [784, 128, 10], "params": [100480, 1290]},
-        # One test image through the network (figure_set._forward_one): a Sandale, 41 of 128 units active.
-        "worked": {"index": 2240, "true": 5, "predicted": 5, "active_units": 41, "hidden_units": 128,
+        "layers": {"sizes": [784, 128, 10], "params": [100480, 1290], "activations": ["relu", "softmax"]},
+        # One test image through the network (catalogue.draw_all): a Sandale, 41 of 128 units active.
+        "worked": {"index": 2240, "true": 5, "predicted": 5, "hidden_layers": [{"units": 128, "active": 41}],
                    "logits": [-6.3, -13.4, -8.5, -10.9, -10.4, 12.6, -10.6, -0.4, -6.4, 2.2],
                    "probabilities": [6.1e-09, 5.4e-12, 7.2e-10, 6.6e-11, 1.0e-10, 0.99996, 8.8e-11, 2.4e-06,
                                      5.5e-09, 3.1e-05],
@@ -113,8 +153,10 @@ def with_alt_texts(facts: dict, metrics: dict, data_info: dict) -> dict:
 
 def make_demo_facts() -> dict:
     """What the demo stage writes for a real run (sizes in bytes)."""
-    return {"count": 100, "per_class": 10, "params": 101770, "inputs": 784, "hidden": 128, "outputs": 10,
-            "sizes": {"poids.js": 543127, "images.js": 110950}, "raw_weights_bytes": 407080,
+    return {"count": 100, "per_class": 10, "params": 101770, "multiplications": 101632,
+            "layers": [{"inputs": 784, "units": 128, "activation": "relu"},
+                       {"inputs": 128, "units": 10, "activation": "softmax"}],
+            "sizes": {"poids.js": 543127, "images.js": 110950}, "raw_weights_bytes": 407080, "budget_bytes": 1_000_000,
             "max_difference": 4.6e-07, "same_class": 100, "keras_correct": 91}
 
 
@@ -124,14 +166,14 @@ def make_provenance() -> dict:
             "machine": {"cpu": "Test CPU", "cores": 2, "system": "Linux", "python": "3.11.7"}}
 
 
-def make_artifacts(counts=None, bench=None, **metric_overrides):
+def make_artifacts(counts=None, bench=None, arch: architecture.Architecture | None = None, **metric_overrides):
     """Hand-made versions of every file the pages read, as the pages stage would load them."""
     from pipeline.pages.context import Artifacts
 
     metrics, data_info = make_metrics(**metric_overrides), make_data_info(counts)
     return Artifacts(
-        data_info=data_info, metrics=from_dict(Metrics, metrics),
-        figures=with_alt_texts(make_figure_facts(), metrics, data_info), demo=make_demo_facts(),
+        data_info=data_info, metrics=from_dict(Metrics, metrics), architecture=arch or make_architecture(),
+        figures=with_alt_texts(make_figure_facts(arch), metrics, data_info), demo=make_demo_facts(),
         run={"key": "abc123", "finished": "2026-11-26T05:59:00+0000", "seconds": 12.5},
         timings={"epoch_seconds": [0.5, 0.6, 0.4]},
         outputs={"shapes": "Images d'entraînement : (60000, 28, 28)\n", "evaluate": "Exactitude : 0.8772\n"},

@@ -265,7 +265,8 @@ def test_curves_page_explains_epoch_1_only_when_validation_is_below_training():
 def test_curves_page_quotes_the_rise_and_the_calibration_numbers():
     page = flat(render("performances", make_context()))
     assert "la perte de validation est remontée de 0,340 à 0,380" in page
-    assert f"rassemble 6{NB}400 images (64{NB}% du jeu de test)" in page
+    assert f"rassemble 6{NB}400 images (64{NB}% des images de test)" in page
+    assert f"erreur de calibration** (*ECE*), vaut 2,7{NB}points" in page and "légèrement mal calibré" in page
     assert "L'exactitude de validation est la plus haute à l'époque 5" in page
     history = dict(BASE_HISTORY, val_accuracy=[0.85, 0.86, 0.89, 0.87, 0.88, 0.88, 0.87, 0.87])
     page = flat(render("performances", make_context(history=history)))

@@ -156,3 +156,20 @@ def test_code_shown_on_the_pages_is_code_the_build_executed(built_project):
 def test_the_lessons_own_prints_are_kept_for_the_pages(built_project):
     outputs = json.loads((run_dir_of(built_project) / "outputs.json").read_text(encoding="utf-8"))
     assert "(60000, 28, 28)" in outputs["shapes"] and "Exactitude sur le jeu de test" in outputs["evaluate"]
+
+
+def test_the_downloaded_script_gives_this_build_s_validation_losses_to_the_four_printed_decimals(built_project,
+                                                                                                 tmp_path):
+    """The student's route (the script from the site, same seed, same machine, same versions) prints the
+    validation loss of the build's first two epochs exactly, to the four decimals Keras prints."""
+    from test_notebook import offline_env
+
+    home = tmp_path / "home"
+    home.mkdir()
+    script = built_project / "docs" / "telechargements" / "fashion_mnist.py"
+    result = subprocess.run([sys.executable, str(script), "--epochs", "2"], capture_output=True, text=True,
+                            cwd=tmp_path, env={**offline_env(home), "MPLBACKEND": "Agg"}, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    printed = re.findall(r"val_loss: (\d+\.\d{4})", result.stdout)
+    build = [f"{value:.4f}" for value in metrics_of(built_project)["history"]["val_loss"][:2]]
+    assert printed[-2:] == build, (printed, build)

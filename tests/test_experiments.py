@@ -73,20 +73,21 @@ def test_an_unknown_question_is_refused_before_any_training():
 
 
 def test_new_parameters_are_validated_like_the_others(tmp_path):
-    for line, key in (("hidden_units: 0", "hidden_units"), ("dropout: 1.0", "dropout"),
+    for line, key in (("hidden_units: -1", "hidden_units"), ("dropout: 1.0", "dropout"),
                       ("learning_rate: 0", "learning_rate"), ("dropout: oui", "dropout")):
         (tmp_path / "p.yaml").write_text(line + "\n", encoding="utf-8")
         with pytest.raises(PipelineError, match=key):
             load_params(tmp_path / "p.yaml")
-    assert load_params(ROOT / "params.yaml").hidden_units == Params().hidden_units
 
 
-def test_the_lessons_hidden_layer_is_the_default_width():
-    """params.yaml's hidden_units and the lesson's printed Dense(128) must agree for the default run."""
-    tree = ast.parse((ROOT / "pipeline" / "lesson.py").read_text(encoding="utf-8"))
-    widths = [node.args[0].value for node in ast.walk(tree) if isinstance(node, ast.Call)
-              and getattr(node.func, "attr", "") == "Dense" and node.args and isinstance(node.args[0], ast.Constant)]
-    assert widths[0] == Params().hidden_units == load_params(ROOT / "params.yaml").hidden_units
+def test_the_default_width_is_the_lessons_own_and_the_width_question_keeps_it_as_reference():
+    """hidden_units: 0 trains the width the lesson writes; the "largeur" question's middle variant is
+    that same run (the default run's key), not a copy with a typed 128."""
+    assert load_params(ROOT / "params.yaml").hidden_units == Params().hidden_units == 0
+    base = load_params(ROOT / "params.yaml")
+    runs = {(r.variant, r.seed): r.params for r in questions.plan(base, ["largeur"])}
+    assert runs[("n0", base.seed)] == base
+    assert [runs[(v, base.seed)].hidden_units for v in ("n32", "n0", "n512")] == [32, 0, 512]
 
 
 # -- Summaries and conclusions from hand-made run folders ---------------------------------------------

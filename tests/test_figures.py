@@ -13,9 +13,9 @@ from matplotlib.colors import to_rgba
 from matplotlib.image import AxesImage
 from matplotlib.text import Text
 
-from factories import BASE_HISTORY, make_metrics, make_probabilities
+from factories import BASE_HISTORY, make_architecture, make_metrics, make_probabilities
 from pipeline.figures import catalogue
-from pipeline.figures import charts
+from pipeline.figures import charts, style
 from pipeline.figures import network
 from pipeline.common import fr
 from pipeline.data.dataset import CLASS_NAMES
@@ -85,12 +85,12 @@ def every_figure():
         "class_means": charts.class_means(means, CLASS_NAMES),
         "learning_curves": charts.learning_curves(REAL_HISTORY, 5, 10, True),
         "confusion": charts.confusion(np.eye(10, dtype=int) * 100 + 3, CLASS_NAMES),
-        "image_gallery": charts.image_gallery(images[:6], [f"Titre\n{charts.percent_floor(0.9)}"] * 6),
+        "image_gallery": charts.image_gallery(images[:6], [f"Titre\n{style.percent_floor(0.9)}"] * 6),
         "prediction_bars": charts.prediction_bars(images[:2], probs[:2], prob_labels[:2], CLASS_NAMES),
         "weight_images": network.weight_images(weights["W1"]),
-        "network_diagram": network.network_diagram([784, 128, 10], [100480, 1290]),
+        "network_diagram": network.network_diagram([784, 128, 10], [100480, 1290], ["relu", "softmax"]),
         "calibration": network.calibration(probs, prob_labels),
-        "worked_example": network.worked_example(images[5], hidden, logits, softmax, int(labels[5]), CLASS_NAMES),
+        "worked_example": network.worked_example(images[5], [hidden], logits, softmax, int(labels[5]), CLASS_NAMES, ["relu"]),
     }
     for fig in drawn.values():
         fig.canvas.draw()  # tick labels and legend positions exist only once drawn
@@ -249,19 +249,19 @@ def test_weights_use_blue_for_positive_orange_for_negative_with_a_french_colour_
     low, high = image.get_clim()
     assert low == -high > -np.inf and high > 0
     cmap = image.get_cmap()
-    assert np.allclose(cmap(image.norm(high)), to_rgba(charts.BLUE))
-    assert np.allclose(cmap(image.norm(low)), to_rgba(charts.ORANGE))
+    assert np.allclose(cmap(image.norm(high)), to_rgba(style.BLUE))
+    assert np.allclose(cmap(image.norm(low)), to_rgba(style.ORANGE))
     assert np.allclose(cmap(image.norm(0.0))[:3], 1.0, atol=0.02)  # zero: white
-    assert charts.WEIGHT_COLOURS == {"positive": ("bleu", charts.BLUE), "negative": ("orange", charts.ORANGE)}
+    assert style.WEIGHT_COLOURS == {"positive": ("bleu", style.BLUE), "negative": ("orange", style.ORANGE)}
 
 
 def test_percent_floor_never_rounds_up_to_100():
-    assert charts.percent_floor(0.99996) == "99,9\u00a0%"
-    assert charts.percent_floor(0.999999) == "99,9\u00a0%"
-    assert charts.percent_floor(0.29) == "29,0\u00a0%"  # 0.29 * 100 = 28.999999999999996 in binary
-    assert charts.percent_floor(0.12345, digits=2) == "12,34\u00a0%"
-    assert charts.percent_floor(np.float32(0.5)) == "50,0\u00a0%"
-    assert charts.percent_floor(1.0) == "100,0\u00a0%"
+    assert style.percent_floor(0.99996) == "99,9\u00a0%"
+    assert style.percent_floor(0.999999) == "99,9\u00a0%"
+    assert style.percent_floor(0.29) == "29,0\u00a0%"  # 0.29 * 100 = 28.999999999999996 in binary
+    assert style.percent_floor(0.12345, digits=2) == "12,34\u00a0%"
+    assert style.percent_floor(np.float32(0.5)) == "50,0\u00a0%"
+    assert style.percent_floor(1.0) == "100,0\u00a0%"
 
 
 def test_prediction_bar_titles_truncate_the_probability():
@@ -287,7 +287,7 @@ def test_network_diagram_writes_the_parameters_of_each_layer_in_french(every_fig
 @pytest.mark.parametrize("hidden", [32, 512])
 def test_network_diagram_works_for_other_widths(hidden):
     params = [784 * hidden + hidden, hidden * 10 + 10]
-    fig = network.network_diagram([784, hidden, 10], params)
+    fig = network.network_diagram([784, hidden, 10], params, ["relu", "softmax"])
     texts = _texts(fig)
     assert f"{hidden} neurones ReLU" in texts
     assert any(t.startswith(charts.integer(params[0]) + " paramètres") for t in texts)
@@ -350,7 +350,7 @@ def drawn_all():
     with pytest.MonkeyPatch.context() as mp, plt.rc_context({"figure.max_open_warning": 0}):
         mp.setattr(charts, "image_gallery",
                    lambda imgs, titles, **kw: gallery_titles.extend(titles) or real_gallery(imgs, titles, **kw))
-        pngs, facts = catalogue.draw_all(1, images, labels, images, labels, metrics, probs, _weights())
+        pngs, facts = catalogue.draw_all(1, images, labels, images, labels, metrics, probs, _weights(), make_architecture((16,)))
     return pngs, facts, gallery_titles
 
 
@@ -384,7 +384,7 @@ def test_worked_example_facts_match_an_independent_forward_pass(drawn_all):
     exp = np.exp(np.array(worked["logits"]) - max(worked["logits"]))
     assert worked["probabilities"] == pytest.approx(list(exp / exp.sum()))
     assert worked["loss"] == pytest.approx(-math.log(worked["probabilities"][worked["true"]]))
-    assert worked["active_units"] == int((hidden > 0).sum()) and worked["hidden_units"] == 16
+    assert worked["hidden_layers"] == [{"units": 16, "active": int((hidden > 0).sum())}]
     assert worked["top_logit_class"] == int(np.argmax(worked["logits"])) == worked["predicted"]
 
 
@@ -395,9 +395,9 @@ def _facts_only(seed, monkeypatch):
         monkeypatch.setattr(charts, name, lambda *a, **k: None)
     for name in ("weight_images", "network_diagram", "calibration", "worked_example"):
         monkeypatch.setattr(network, name, lambda *a, **k: None)
-    monkeypatch.setattr(charts, "to_png", lambda fig: b"")
+    monkeypatch.setattr(style, "to_png", lambda fig: b"")
     images, labels, probs, metrics = _draw_all_inputs()
-    return catalogue.draw_all(seed, images, labels, images, labels, metrics, probs, _weights())[1]
+    return catalogue.draw_all(seed, images, labels, images, labels, metrics, probs, _weights(), make_architecture((16,)))[1]
 
 
 def test_worked_example_is_fixed_by_the_seed_and_leaves_the_other_picks_alone(drawn_all, monkeypatch):
@@ -411,8 +411,8 @@ def test_worked_example_is_fixed_by_the_seed_and_leaves_the_other_picks_alone(dr
 # --- plumbing ---------------------------------------------------------------------------------------------
 
 def test_png_bytes_are_identical_across_draws_and_have_no_software_tag():
-    first = charts.to_png(charts.class_distribution([6000] * 10, CLASS_NAMES))
-    second = charts.to_png(charts.class_distribution([6000] * 10, CLASS_NAMES))
+    first = style.to_png(charts.class_distribution([6000] * 10, CLASS_NAMES))
+    second = style.to_png(charts.class_distribution([6000] * 10, CLASS_NAMES))
     assert first == second
     assert first.startswith(b"\x89PNG") and b"Matplotlib" not in first
 
@@ -447,13 +447,13 @@ def test_new_figures_give_identical_png_bytes_on_every_draw():
     probs, prob_labels = make_probabilities(n=40)
     hidden, logits, softmax = _forward(_weights(), images[5])
     draws = [
-        lambda: network.network_diagram([784, 128, 10], [100480, 1290]),
+        lambda: network.network_diagram([784, 128, 10], [100480, 1290], ["relu", "softmax"]),
         lambda: network.calibration(probs, prob_labels),
-        lambda: network.worked_example(images[5], hidden, logits, softmax, int(labels[5]), CLASS_NAMES),
+        lambda: network.worked_example(images[5], [hidden], logits, softmax, int(labels[5]), CLASS_NAMES, ["relu"]),
         lambda: charts.learning_curves(REAL_HISTORY, 5, 10, True),
     ]
     for draw in draws:
-        assert charts.to_png(draw()) == charts.to_png(draw())
+        assert style.to_png(draw()) == style.to_png(draw())
 
 
 # --- facts for the pages: alt texts, hidden units, sure mistakes (issue 12) --------------------------------
@@ -464,9 +464,9 @@ def test_every_figure_has_an_alt_text_written_from_its_numbers(drawn_all):
     assert all(text.endswith(".") and "précision" not in text for text in facts["alt"].values())
     limit = facts["weight_limit"]
     assert f"± {fr.decimal(limit, 2)}" in facts["alt"]["neurones"]
-    for word, _ in charts.WEIGHT_COLOURS.values():
+    for word, _ in style.WEIGHT_COLOURS.values():
         assert word in facts["alt"]["neurones"]
-    assert f"{facts['worked']['active_units']} neurones cachés actifs" in facts["alt"]["exemple_calcul"]
+    assert f"{facts['worked']['hidden_layers'][0]['active']} neurones actifs sur 16" in facts["alt"]["exemple_calcul"]
 
 
 def test_hidden_unit_activity_and_sure_mistakes_match_an_independent_count(drawn_all):

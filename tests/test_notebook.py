@@ -27,6 +27,12 @@ from pipeline.pages import render
 from pipeline.common.mkdocs_config import nav_pages
 from pipeline.common.config import EarlyStoppingParams, Params
 from pipeline.pages.render import code_section
+from pipeline.build.runner import Job
+from pipeline.common import architecture
+from pipeline.publish.lesson_source import lesson_parameters
+from factories import make_architecture
+
+LAYERS = make_architecture().to_dict()["layers"]
 
 ROOT = Path(__file__).resolve().parents[1]
 # The sections the issue names, in the order a student runs them (the lesson may add others).
@@ -90,7 +96,7 @@ def edit_mkdocs(root: Path, extra: str) -> None:
 @pytest.fixture(scope="module")
 def built():
     """The notebook and the script exactly as the stage writes them for the default parameters."""
-    files = notebook.build_files(ROOT, Params().to_dict())
+    files = notebook.build_files(ROOT, Params().to_dict(), LAYERS)
     return nbformat.reads(files[notebook.NOTEBOOK], as_version=4), files[notebook.SCRIPT]
 
 
@@ -100,7 +106,7 @@ def test_notebook_is_valid_nbformat_4_with_stable_cell_ids(built):
     nb, _ = built
     nbformat.validate(nb)
     assert nb.nbformat == 4 and nb.metadata.kernelspec.language == "python"
-    again = notebook.build_files(ROOT, Params().to_dict())[notebook.NOTEBOOK]
+    again = notebook.build_files(ROOT, Params().to_dict(), LAYERS)[notebook.NOTEBOOK]
     assert nbformat.writes(nb) + "\n" == again, "two builds of the same lesson must give the same bytes"
 
 
@@ -130,7 +136,7 @@ def test_each_section_follows_a_french_markdown_cell_naming_its_page(built):
 def test_page_links_are_absolute_when_the_site_url_is_known(tmp_path):
     root = project_copy(tmp_path)
     edit_mkdocs(root, "site_url: https://exemple.fr/cours/")
-    nb = notebook.build_notebook(root, notebook.parameter_values(Params().to_dict()))
+    nb = notebook.build_notebook(root, notebook.parameter_values(root, Params().to_dict()), LAYERS)
     text = next(c.source for c in nb.cells if c.id == "texte-model")
     assert "[Étape 2 — Modèle](https://exemple.fr/cours/modele.html)" in text  # use_directory_urls: false
 
@@ -140,7 +146,7 @@ def test_the_page_of_a_section_is_the_page_whose_template_shows_it(tmp_path):
     modele = root / "templates" / "modele.md.jinja"
     modele.write_text(modele.read_text(encoding="utf-8") + '\n{{ source("pipeline/lesson.py", "curves") }}\n',
                       encoding="utf-8")
-    cells = {c.id: c for c in notebook.build_notebook(root, notebook.parameter_values(Params().to_dict())).cells}
+    cells = {c.id: c for c in notebook.build_notebook(root, notebook.parameter_values(root, Params().to_dict()), LAYERS).cells}
     assert "« Étape 2 — Modèle »" in plain(cells["texte-curves"].source)
     assert "Performances" not in cells["texte-curves"].source
 
@@ -149,7 +155,7 @@ def test_parameters_cell_comes_first_is_tagged_and_carries_params_yaml_values(tm
     params = Params(epochs=7, batch_size=64, seed=3, validation_fraction=0.2,
                     early_stopping=EarlyStoppingParams(monitor="val_accuracy", patience=2,
                                                        restore_best_weights=False))
-    nb = nbformat.reads(notebook.build_files(ROOT, params.to_dict())[notebook.NOTEBOOK], as_version=4)
+    nb = nbformat.reads(notebook.build_files(ROOT, params.to_dict(), LAYERS)[notebook.NOTEBOOK], as_version=4)
     first = next(c for c in nb.cells if c.cell_type == "code")
     assert tagged(first, "parameters")
     namespace: dict = {}
@@ -176,7 +182,7 @@ def test_parameters_are_exactly_the_names_the_sections_read_without_defining():
                 defined.add(name)
             elif name not in defined:
                 free.add(name)
-    assert free == {p.name for p in notebook.PARAMETERS}
+    assert free == {p.name for p in lesson_parameters(ROOT, Params().to_dict())}
 
 
 def test_preparation_cell_precedes_load_and_explains_the_offline_way(built):
@@ -229,8 +235,11 @@ def test_stage_writes_both_files_and_their_facts_then_is_reused(tmp_path, capsys
     from pipeline.build.stages import table
 
     root = project_copy(tmp_path)
-    stage = {s.name: s for s in table(root)}["carnet"]
+    stages = {s.name: s for s in table(root)}
+    stage = stages["carnet"]
     runner = Runner(root, {})
+    architecture.write(root / "artifacts" / "runs" / "abc", make_architecture())
+    runner.done["train"] = Job(stages["train"], "abc", root, Params(), {})  # as if training had just run
     runner.run(stage, Params(epochs=4))
     assert "refait" in capsys.readouterr().out
     folder = root / "docs" / "telechargements"
@@ -251,8 +260,9 @@ def test_stage_declares_every_parameter_it_writes_and_the_pages_wait_for_it():
 
     stages = {s.name: s for s in table(ROOT)}
     declared = stages["carnet"].params
-    for p in notebook.PARAMETERS:
-        assert any(p.key == key or p.key.startswith(key + ".") for key in declared), p.key
+    for p in lesson_parameters(ROOT, Params().to_dict()):
+        assert declared == ("*",) or any(p.key == key or p.key.startswith(key + ".") for key in declared), p.key
+    assert "train" in stages["carnet"].after  # its text describes the trained network
     assert "carnet" in stages["pages"].after
     assert "pipeline/lesson.py" in stages["carnet"].files
 

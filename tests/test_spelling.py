@@ -90,3 +90,45 @@ def test_every_built_page_is_spelled_correctly(built_project, allowed):
         if bad:
             problems[page.name] = sorted(bad)
     assert not problems, problems
+
+
+# Mistakes a dictionary cannot see: each pattern is a kind of slip found on the site by a reader.
+GRAMMAR = {
+    "« pour ordre de grandeur » (pour donner un ordre de grandeur)": r"\bpour ordre de grandeur\b",
+    "« 1 » suivi d'un pluriel": (r"(?<![\d,][\u00a0\u202f ])(?<![\d,])\b1[\u00a0 ]"
+                                 r"(?!(?:fois|mois|pas|cas|poids|temps|prix|corps|après|dans|sous|sans|vers|plus|moins|puis|mais|très|alors|lors)\b)[a-zà-ÿ]+s\b"),
+    "« décimaux » pour des nombres à virgule flottante": r"nombres décimaux `?float",
+    "couches « trop nombreuses » pour dire trop de neurones": r"couches sont trop nombreuses",
+    "« aussi plus » (plus … aussi)": r"\baussi plus\b",
+    "une liste d'entiers lue comme des décimaux (« 2, 1, 0 »)": r"\b\d, \d, \d\b",
+    "« ± 0,000 » : un écart arrondi à zéro": r"±[\u00a0 ]0,0+\b(?!\d)",
+}
+
+
+@pytest.mark.parametrize("kind, text", [
+    ("« pour ordre de grandeur » (pour donner un ordre de grandeur)", "Ce site ne l'a pas entraîné ; pour ordre de grandeur, la"),
+    ("« 1 » suivi d'un pluriel", "Terminé : 1 figures d'expériences."),
+    ("« décimaux » pour des nombres à virgule flottante", "en nombres décimaux `float32`."),
+    ("couches « trop nombreuses » pour dire trop de neurones", "Les grandes couches sont trop nombreuses pour"),
+    ("« aussi plus » (plus … aussi)", "il peut devenir aussi plus sûr de lui"),
+    ("une liste d'entiers lue comme des décimaux (« 2, 1, 0 »)", "trois scores : 2, 1, 0."),
+    ("« ± 0,000 » : un écart arrondi à zéro", "0,313 ± 0,000 pour « sans »"),
+])
+def test_each_grammar_pattern_catches_the_slip_it_was_written_for(kind, text):
+    assert re.search(GRAMMAR[kind], text)
+
+
+def test_the_grammar_patterns_leave_good_french_alone():
+    good = ("Ce site ne l'a pas entraîné ; pour donner un ordre de grandeur, 1 figure, 12 figures, "
+            "10 000 images, entre 0 et 1 après, 1,5 points, 0,313 ± <\u00a00,001, 2 ; 1 et 0, 1\u00a0000 images")
+    assert not [kind for kind, pattern in GRAMMAR.items() if re.search(pattern, good)]
+
+
+def test_no_built_page_has_a_known_grammar_slip(built_project):
+    problems = {}
+    for page in sorted((built_project / "site").glob("*.html")):
+        text = visible_text(page.read_text(encoding="utf-8"))
+        found = [kind for kind, pattern in GRAMMAR.items() if re.search(pattern, text)]
+        if found:
+            problems[page.name] = found
+    assert not problems, problems

@@ -21,11 +21,13 @@
     return values;
   }
 
+  // Every Dense layer of the trained network, in order (pipeline/publish/demo.py writes them all).
   function loadNetwork(raw) {
-    return {
-      W1: decode(raw.W1), b1: decode(raw.b1), W2: decode(raw.W2), b2: decode(raw.b2),
-      nIn: raw.W1.shape[0], nHidden: raw.W1.shape[1], nOut: raw.W2.shape[1],
-    };
+    const layers = raw.layers.map((layer) => ({
+      W: decode(layer.W), b: decode(layer.b), activation: layer.activation,
+      nIn: layer.W.shape[0], nOut: layer.W.shape[1],
+    }));
+    return { layers, nIn: layers[0].nIn, nOut: layers[layers.length - 1].nOut };
   }
 
   // ---- The forward pass, shown on the page ----------------------------------------------------
@@ -42,16 +44,33 @@
     return out;
   }
 
+  // Fonction d'activation, appliquée à la sortie de chaque couche dense.
+  function activate(z, activation) {
+    if (activation === "relu") return z.map((v) => Math.max(0, v));
+    if (activation === "sigmoid") return z.map((v) => 1 / (1 + Math.exp(-v)));
+    if (activation === "tanh") return z.map((v) => Math.tanh(v));
+    if (activation === "softmax") {
+      const top = Math.max(...z);          // softmax, sans débordement
+      const exps = z.map((v) => Math.exp(v - top));
+      const total = exps.reduce((a, b) => a + b, 0);
+      return exps.map((e) => e / total);
+    }
+    return z;                              // linéaire
+  }
+
   // pixels : les 784 valeurs de l'image (0 à 1), ligne après ligne :
-  // c'est déjà le travail de Flatten.
+  // c'est déjà le travail de Flatten. Puis chaque couche dense, dans l'ordre
+  // (Dropout ne fait rien au moment de prédire).
   function forward(net, pixels) {
-    const z = dense(pixels, net.W1, net.b1, net.nIn, net.nHidden);
-    const hidden = z.map((v) => Math.max(0, v));          // ReLU
-    const scores = dense(hidden, net.W2, net.b2, net.nHidden, net.nOut);
-    const top = Math.max(...scores);       // softmax, sans débordement
-    const exps = scores.map((v) => Math.exp(v - top));
-    const total = exps.reduce((a, b) => a + b, 0);
-    return { hidden, scores, probabilities: exps.map((e) => e / total) };
+    let x = pixels;
+    const outputs = [];
+    let scores = null;
+    for (const layer of net.layers) {
+      scores = dense(x, layer.W, layer.b, layer.nIn, layer.nOut);
+      x = activate(scores, layer.activation);
+      outputs.push(x);
+    }
+    return { outputs, scores, probabilities: x };
   }
   // # --8<-- [end:forward]
 
@@ -494,27 +513,36 @@
       " non noir" + (lit >= 2 ? "s" : "") + "\u00a0; moyenne " + decimal(mean, 3) + ".";
     paintGrayscale(el("demo-ruban"), state.pixels, PIXELS, 1);
 
-    const active = result.hidden.reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
-    const strongest = Math.max(...result.hidden);
-    el("demo-couche-2").textContent = integer(active) + " neurone" + (active >= 2 ? "s" : "") + " sur " +
-      integer(net.nHidden) + " " + (active >= 2 ? "sont actifs" : "est actif") + " (ReLU\u00a0>\u00a00)\u00a0; les " +
-      integer(net.nHidden - active) + " autres sont mis à 0 et ne transmettent rien. Le plus fort vaut " +
-      decimal(strongest, 2) + ".";
-    el("demo-couche-2").dataset.actifs = String(active);
-    drawHidden(result.hidden, strongest);
+    // Every hidden layer: how many of its neurons are active (demo-dense-1, demo-dense-2…).
+    const hidden = net.layers.slice(0, -1);
+    hidden.forEach((layer, k) => {
+      const values = result.outputs[k];
+      const active = values.reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
+      const strongest = Math.max(...values);
+      const line = el("demo-dense-" + (k + 1));
+      if (!line) return;
+      line.textContent = integer(active) + " neurone" + (active >= 2 ? "s" : "") + " sur " +
+        integer(layer.nOut) + " " + (active >= 2 ? "sont actifs" : "est actif") + " (sortie\u00a0>\u00a00)\u00a0; les " +
+        integer(layer.nOut - active) + " autres valent 0 et ne transmettent rien. Le plus fort vaut " +
+        decimal(strongest, 2) + ".";
+      line.dataset.actifs = String(active);
+      if (k === 0) drawHidden(values, strongest);
+    });
 
     const low = Math.min(...result.scores);
     const high = Math.max(...result.scores);
-    el("demo-couche-3").textContent = integer(net.nOut) + " scores, de " + decimal(low, 2) + " à " +
+    const multiplications = net.layers.reduce((n, layer) => n + layer.nIn * layer.nOut, 0);
+    el("demo-dense-" + net.layers.length).textContent = integer(net.nOut) + " scores, de " + decimal(low, 2) + " à " +
       decimal(high, 2) + "\u00a0; softmax les change en probabilités positives de somme 1, et " +
       sample.classes[result.predicted] + " l'emporte avec " + percent(result.probabilities[result.predicted]) + ".";
     el("demo-duree").textContent = "Calcul complet\u00a0: " + decimal(result.milliseconds, 1) + NBSP + "ms pour " +
-      integer(net.nIn * net.nHidden + net.nHidden * net.nOut) + " multiplications.";
+      integer(multiplications) + " multiplications.";
   }
 
-  // The hidden layer as a 16 × 8 mosaic: black = switched off by ReLU, brighter = stronger.
+  // The first hidden layer as a mosaic of 16 columns: grey = switched off, brighter = stronger.
   function drawHidden(hidden, strongest) {
     const canvas = el("demo-cachee");
+    if (!canvas) return;
     const context = canvas.getContext("2d");
     const columns = 16;
     const cell = canvas.width / columns;

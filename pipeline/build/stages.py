@@ -29,9 +29,10 @@ def table(root: Path) -> list[Stage]:
         Stage("experiences", "expériences", "experiments.questions:figures_stage", "experiments.questions:figures_summary",
               after=("train",), files=("artifacts/experiments.json",), versions=("matplotlib",),
               outputs=("docs/experiences/",)),
-        # The lesson as a notebook and a script to download (parameters: the names its sections use).
+        # The lesson as a notebook and a script to download: its parameters are the lesson functions' own
+        # (any of params.yaml), its text describes the trained network (the run's architecture record).
         Stage("carnet", "carnet", "publish.notebook:carnet_stage", "publish.notebook:summary",
-              params=("epochs", "batch_size", "validation_fraction", "seed", "early_stopping"),
+              params=ALL_PARAMS, after=("train",),
               files=("pipeline/lesson.py", "templates/", "mkdocs.yml"), versions=("nbformat",),
               outputs=("docs/telechargements/", "artifacts/carnet.json")),
         Stage("pages", "pages", "pages.render:pages_stage", "pages.render:summary",

@@ -125,7 +125,7 @@ def load_numpy(cache: Path | None = None) -> tuple[tuple[np.ndarray, np.ndarray]
 
 
 def describe(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray) -> dict:
-    """Plain facts about the raw data: shapes, dtype, pixel range, class counts."""
+    """Plain facts about the raw data: shapes, dtype, pixel range and mean, share of black pixels, class counts."""
     counts = np.bincount(y_train, minlength=len(CLASS_NAMES))
     return {
         "train_shape": list(x_train.shape), "train_labels_shape": list(y_train.shape),
@@ -133,6 +133,7 @@ def describe(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_tes
         "dtype": str(x_train.dtype),
         "pixel_min": int(x_train.min()), "pixel_max": int(x_train.max()),
         "pixel_mean": float(x_train.mean()),
+        "pixel_zero_share": float((x_train == 0).mean()),  # the black background, exactly 0
         "class_counts": [int(c) for c in counts],
         "test_class_counts": [int(c) for c in np.bincount(y_test, minlength=len(CLASS_NAMES))],
     }

@@ -29,17 +29,35 @@ def build(raw: dict | None, params: dict, run_key: str) -> dict | None:
     }
 
 
+def test_accuracy_over_seeds(raw: dict | None, params: dict, run_key: str) -> dict | None:
+    """The default parameters' test exactitude over the Variabilité seeds (mean, std, n), when measured
+    for these parameters and this code; None otherwise (the pages then compare one run, and say so)."""
+    if not is_current(raw, params, run_key):
+        return None
+    q = next((q for q in raw["questions"] if q["id"] == VARIABILITY), None)
+    if q is None:
+        return None
+    v = q["variants"][0]
+    return {"mean": v["test_accuracy"]["mean"], "std": v["test_accuracy"]["std"], "n": len(v["runs"])}
+
+
+def _spread(value: float, digits: int) -> str:
+    """A spread as printed: « < 0,001 » rather than a « ± 0,000 » that reads as « identical »."""
+    return fr.decimal(value, digits) if round(value, digits) > 0 else f"<{fr.NBSP}{fr.decimal(10 ** -digits, digits)}"
+
+
 def _acc(s: dict) -> str:
-    return f"{fr.percent(s['mean'], 2)} ± {fr.points(100 * s['std'])}"
+    spread = _spread(100 * s["std"], 2)
+    return f"{fr.percent(s['mean'], 2)} ± {spread}{fr.NBSP}point{'s' if 100 * s['std'] >= 2 else ''}"
 
 
 def _cell(s: dict) -> str:
     """Table cells: the spread without its unit (the page says it is in points)."""
-    return f"{fr.percent(s['mean'], 2)} ± {fr.decimal(100 * s['std'], 2)}"
+    return f"{fr.percent(s['mean'], 2)} ± {_spread(100 * s['std'], 2)}"
 
 
 def _loss(s: dict) -> str:
-    return f"{fr.decimal(s['mean'], 3)} ± {fr.decimal(s['std'], 3)}"
+    return f"{fr.decimal(s['mean'], 3)} ± {_spread(s['std'], 3)}"
 
 
 def distinct(a: dict, b: dict, metric: str = "val_accuracy") -> bool:
@@ -134,7 +152,35 @@ def _conclusion(q: dict, facts: dict, metric: str) -> str:
     verdict = (f" : l'écart, {gap}, dépasse la variation d'une graine à l'autre." if facts["exceeds"] else
                f" : l'écart, {gap}, reste dans la variation d'une graine à l'autre, ces réglages ne se "
                f"distinguent pas avec {n} graines.")
-    return first + verdict + extra
+    return first + verdict + _clearly_worse(q["variants"], facts, metric) + _capped(q["variants"]) + extra
+
+
+def _clearly_worse(variants: list[dict], facts: dict, metric: str) -> str:
+    """Variants beaten by params.yaml's beyond the seed spread: a finding too, said even when it is not
+    the best variant's comparison (« × 10 » clearly worse while « × 0,1 » and « × 1 » tie)."""
+    reference = next((v for v in variants if v["reference"]), None)
+    if reference is None:
+        return ""
+    sign = 1 if BETTER[metric] is max else -1
+    worse = [v for v in variants if v is not reference and v is not facts["other"] and v not in facts["tied"]
+             and sign * (v[metric]["mean"] - reference[metric]["mean"]) < 0 and distinct(v, reference, metric)]
+    if not worse:
+        return ""
+    return (f" {_labels(worse)} {'fait' if len(worse) == 1 else 'font'} nettement moins bien que le réglage de "
+            f"`params.yaml` ({_and([_acc(v[metric]) for v in worse])}, au-delà de la variation d'une graine à "
+            "l'autre).")
+
+
+def _capped(variants: list[dict]) -> str:
+    """Variants that trained to the epoch limit on every seed: still learning, their score is not final."""
+    capped = [v for v in variants if v["epochs_run"]["min"] >= v["params"]["epochs"]
+              and v["params"]["early_stopping"]["patience"] < v["params"]["epochs"]]
+    if not capped:
+        return ""
+    limit = capped[0]["params"]["epochs"]
+    return (f" {_labels(capped)} {'a' if len(capped) == 1 else 'ont'} joué les {limit} époques sans qu'EarlyStopping "
+            f"n'arrête l'entraînement, sur chaque graine : {'il apprenait' if len(capped) == 1 else 'ils apprenaient'} "
+            "encore, et ce score n'est pas celui qu'on obtiendrait avec plus d'époques.")
 
 
 def _m(v: dict, name: str) -> float:

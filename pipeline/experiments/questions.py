@@ -74,8 +74,9 @@ def questions(base: Params) -> list[Question]:
             Variant("non", "garder les derniers poids", {es + "restore_best_weights": False}))),
         Question("lot", "Quelle taille de lot ?", tuple(
             Variant(f"b{b}", f"lots de {b}", {"batch_size": b}) for b in (32, 128, 512))),
-        Question("largeur", "Combien de neurones dans la couche cachée ?", tuple(
-            Variant(f"n{n}", f"{n} neurones", {"hidden_units": n}) for n in (32, 128, 512))),
+        Question("largeur", "Combien de neurones dans la première couche cachée ?", tuple(
+            Variant(f"n{n}", f"{n} neurones" if n else "largeur de la leçon", {"hidden_units": n})
+            for n in (32, 0, 512))),
         Question("taux", "Quel taux d'apprentissage pour Adam ?", tuple(
             Variant(name, f"{label} ({_plain(rate * factor)})", {"learning_rate": rate * factor})
             for name, label, factor in (("x0.1", "× 0,1", 0.1), ("x1", "× 1", 1.0), ("x10", "× 10", 10.0)))),
@@ -228,8 +229,7 @@ def _flat(values: dict, prefix: str = "") -> dict:
 
 def figures_stage(job) -> None:
     """Stage "experiences": docs/experiences/<question>.png when experiments.json is current, else nothing."""
-    from pipeline.figures import charts
-    from pipeline.figures import network
+    from pipeline.figures import network, style
     from pipeline.common.io import atomic_write_bytes
 
     folder = job.out("docs/experiences/")
@@ -238,12 +238,12 @@ def figures_stage(job) -> None:
     if not is_current(raw, job.params.to_dict(), job.upstream["train"].key):
         return
     for q in raw["questions"]:
-        atomic_write_bytes(folder / f"{q['id']}.png", charts.to_png(network.experiment_curves(q["variants"])))
+        atomic_write_bytes(folder / f"{q['id']}.png", style.to_png(network.experiment_curves(q["variants"])))
 
 
 def figures_summary(job) -> str:
     count = len(list(job.final("docs/experiences/").glob("*.png")))
-    return f"{count} figures d'expériences" if count else "pas d'expériences mesurées (make experiences)"
+    return f"{count} figure{'s' if count > 1 else ''} d'expériences" if count else "pas d'expériences mesurées (make experiences)"
 
 
 def _optional(path: Path):

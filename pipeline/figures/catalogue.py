@@ -9,9 +9,9 @@ import inspect
 
 import numpy as np
 
-from pipeline.figures import charts
+from pipeline.figures import charts, style
 from pipeline.figures import network
-from pipeline.common import fr
+from pipeline.common import architecture, fr
 from pipeline.data.dataset import CLASS_NAMES
 
 GRID_SIZE = 24  # articles in the data page's grid
@@ -33,8 +33,13 @@ def taken_for(name: str, count: int = 1) -> str:
     return "prise" if count == 1 else "prises"
 
 
-def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabilities, weights) -> tuple[dict, dict]:
-    """Return ({figure name: PNG bytes}, facts) for every figure of the site."""
+def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabilities, weights,
+             arch: architecture.Architecture, validation: tuple | None = None) -> tuple[dict, dict]:
+    """Return ({figure name: PNG bytes}, facts) for every figure of the site.
+
+    `validation`: (probabilities, labels) of the validation images, for step 4's calibration (the
+    test set is kept for step 5); without it (older runs, tests) the test images are used, and said.
+    """
     rng = np.random.default_rng(seed)
     names = CLASS_NAMES
     grid = _one_per_class_first(rng, y_train, GRID_SIZE)
@@ -43,11 +48,14 @@ def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabi
     history = metrics["history"]
     counts = np.bincount(y_train, minlength=len(names))
     means = np.stack([x_train[y_train == k].mean(axis=0) for k in range(len(names))])
-    hidden_test, logits_test = _forward(weights, x_test)
-    worked_index = _worked_index(rng, logits_test, y_test, probabilities)  # drawn last: other picks unchanged
-    worked = _forward_one(weights, x_test[worked_index])
-    sizes, params = _layers(weights)
-    calibration_rows = network.calibration_table(probabilities, y_test)
+    test_pass = architecture.forward(arch, weights, x_test / 255.0)
+    worked_index = _worked_index(rng, test_pass.logits, y_test, probabilities)  # drawn last: other picks unchanged
+    worked = architecture.forward(arch, weights, x_test[worked_index][None] / 255.0)
+    worked_hidden = [out[0] for out in worked.outputs[:-1]]
+    sizes, params = [arch.inputs] + [layer.units for layer in arch.dense], [layer.params for layer in arch.dense]
+    calibration_set = "validation" if validation is not None else "test"
+    cal_probabilities, cal_labels = validation if validation is not None else (probabilities, y_test)
+    calibration_rows = network.calibration_table(cal_probabilities, cal_labels)
 
     drawings = {
         "exemples": charts.sample_grid(x_train[grid], y_train[grid], names),
@@ -60,15 +68,16 @@ def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabi
         "erreurs": charts.image_gallery(
             x_test[[m["index"] for m in mistakes]],
             [f"Réelle : {names[m['true']]}\nPrédite : {names[m['predicted']]}\n"
-             f"{charts.percent_floor(m['probability'])}" for m in mistakes]),
+             f"{style.percent_floor(m['probability'])}" for m in mistakes]),
         "predictions": charts.prediction_bars(x_test[examples], probabilities[examples], y_test[examples], names),
         "neurones": network.weight_images(weights["W1"]),
-        "reseau": network.network_diagram(sizes, params),
-        "calibration": network.calibration(probabilities, y_test),
-        "exemple_calcul": network.worked_example(x_test[worked_index], worked["hidden"], worked["logits"],
-                                                 worked["probabilities"], int(y_test[worked_index]), names),
+        "reseau": network.network_diagram(sizes, params, [layer.activation for layer in arch.dense]),
+        "calibration": network.calibration(cal_probabilities, cal_labels),
+        "exemple_calcul": network.worked_example(x_test[worked_index], worked_hidden, worked.logits[0],
+                                                 worked.probabilities[0], int(y_test[worked_index]), names,
+                                                 [layer.activation for layer in arch.hidden]),
     }
-    pngs = {name: charts.to_png(fig) for name, fig in drawings.items()}
+    pngs = {name: style.to_png(fig) for name, fig in drawings.items()}
     true = int(y_test[worked_index])
     facts = {
         "files": [f"{name}.png" for name in pngs],
@@ -76,21 +85,22 @@ def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabi
         "examples": [{"index": int(i), "true": int(y_test[i]), "predicted": int(probabilities[i].argmax()),
                       "probability": float(probabilities[i].max())} for i in examples],
         "neurons": int(weights["W1"].shape[1]),
-        "layers": {"sizes": sizes, "params": params},
+        "layers": {"sizes": sizes, "params": params, "activations": [layer.activation for layer in arch.dense]},
         "worked": {
-            "index": int(worked_index), "true": true, "predicted": int(worked["probabilities"].argmax()),
-            "active_units": int((worked["hidden"] > 0).sum()), "hidden_units": int(worked["hidden"].size),
-            "logits": [float(v) for v in worked["logits"]],
-            "probabilities": [float(v) for v in worked["probabilities"]],
-            "loss": float(-np.log(worked["probabilities"][true])),
-            "top_logit_class": int(worked["logits"].argmax()),
-            "sum_probabilities": float(worked["probabilities"].sum()),
+            "index": int(worked_index), "true": true, "predicted": int(worked.probabilities[0].argmax()),
+            # Every hidden layer: its width and how many of its units are active (> 0) for this image.
+            "hidden_layers": [{"units": int(h.size), "active": int((h > 0).sum())} for h in worked_hidden],
+            "logits": [float(v) for v in worked.logits[0]],
+            "probabilities": [float(v) for v in worked.probabilities[0]],
+            "loss": float(-np.log(worked.probabilities[0][true])),
+            "top_logit_class": int(worked.logits[0].argmax()),
+            "sum_probabilities": float(worked.probabilities[0].sum()),
         },
-        "calibration": calibration_rows,
-        "weight_colours": {side: word for side, (word, _) in charts.WEIGHT_COLOURS.items()},
-        "curve_colours": {line: word for line, (word, _) in charts.CURVE_COLOURS.items()},
+        "calibration": calibration_rows, "calibration_set": calibration_set,
+        "weight_colours": {side: word for side, (word, _) in style.WEIGHT_COLOURS.items()},
+        "curve_colours": {line: word for line, (word, _) in style.CURVE_COLOURS.items()},
         **_weight_facts(weights["W1"]),
-        "activity": _activity(hidden_test),
+        "activity": _activity(test_pass.outputs[0]) if arch.hidden else None,  # the first hidden layer
         "confident_errors": _confident_errors(probabilities, y_test),
         "readme_folder": README_FOLDER,
         "readme_figures": [name for name in README_FIGURES if name in pngs],
@@ -108,12 +118,13 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
     ev = metrics["evaluation"]
     grid_names = sorted({names[k] for k in facts["grid_labels"]})
     examples = "; ".join(f"{names[x['true']]} prédit {names[x['predicted']]} à "
-                         f"{charts.percent_floor(x['probability'])}" for x in facts["examples"])
+                         f"{style.percent_floor(x['probability'])}" for x in facts["examples"])
     mistakes = "; ".join(f"{names[m['true']]} {taken_for(names[m['true']])} pour {names[m['predicted']]} à "
-                         f"{charts.percent_floor(m['probability'])}" for m in ev["confident_mistakes"][:4])
+                         f"{style.percent_floor(m['probability'])}" for m in ev["confident_mistakes"][:4])
     worked = facts["worked"]
     colours = facts["weight_colours"]
-    sizes, params = facts["layers"]["sizes"], facts["layers"]["params"]
+    sizes, params, activations = (facts["layers"][k] for k in ("sizes", "params", "activations"))
+    hidden = worked["hidden_layers"]
     crowded = max(facts["calibration"], key=lambda r: r["count"]) if facts["calibration"] else None
     alt = {
         "exemples": f"Grille de {len(facts['grid_labels'])} images d'entraînement, vêtements clairs sur fond noir, "
@@ -137,15 +148,17 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
                     f"une image 28 × 28 ({colours['positive']} : poids positifs, blanc : zéro, "
                     f"{colours['negative']} : poids négatifs ; couleurs saturées au-delà de "
                     f"± {fr.decimal(facts['weight_limit'], 2)}).",
-        "reseau": f"Schéma du réseau : {fr.integer(sizes[0])} entrées, {fr.integer(sizes[1])} neurones cachés "
-                  f"ReLU, {fr.integer(sizes[2])} sorties softmax ; {fr.integer(params[0])} paramètres dans la "
-                  f"première couche Dense, {fr.integer(params[1])} dans la seconde, "
-                  f"{fr.integer(sum(params))} au total.",
+        "reseau": f"Schéma du réseau : {fr.integer(sizes[0])} entrées, "
+                  + "".join(f"une couche cachée de {fr.integer(n)} neurones {act_fr(a)}, "
+                            for n, a in zip(sizes[1:-1], activations[:-1]))
+                  + f"{fr.integer(sizes[-1])} sorties {act_fr(activations[-1])} ; paramètres par couche Dense : "
+                  + ", ".join(fr.integer(p) for p in params) + f", soit {fr.integer(sum(params))} au total.",
         "exemple_calcul": f"L'image de test {worked['index']}, classe {names[worked['true']]}, à travers le "
-                          f"réseau : {worked['active_units']} neurones cachés actifs sur "
-                          f"{worked['hidden_units']}, le plus grand score pour {names[worked['predicted']]} "
+                          "réseau : " + "".join(f"{h['active']} neurones actifs sur {h['units']} dans la couche "
+                                                f"cachée {i}, " for i, h in enumerate(hidden, start=1))
+                          + f"le plus grand score pour {names[worked['predicted']]} "
                           f"({fr.decimal(max(worked['logits']), 1)}), probabilité "
-                          f"{charts.percent_floor(max(worked['probabilities']))} après softmax.",
+                          f"{style.percent_floor(max(worked['probabilities']))} après softmax.",
     }
     # The lesson's own figures (pipeline/lesson.py draws them during training; docs/figures/lecon/).
     alt["lecon/articles"] = ("Les premières images du jeu d'entraînement, dessinées par le code de l'énoncé, "
@@ -157,13 +170,18 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
     if crowded is not None:
         alt["calibration"] = (
             f"Diagramme de calibration sur {fr.integer(sum(r['count'] for r in facts['calibration']))} images "
-            "de test : pour chaque tranche de confiance du réseau, la proportion de bonnes réponses. La tranche "
+            f"de {facts.get('calibration_set', 'test')} : pour chaque tranche de confiance du réseau, la proportion de bonnes réponses. La tranche "
             f"la plus peuplée, de {fr.percent(crowded['low'], 0)} à {fr.percent(crowded['high'], 0)}, compte "
             f"{fr.integer(crowded['count'])} images : confiance moyenne {fr.percent(crowded['confidence'])}, "
             f"exactitude réelle {fr.percent(crowded['accuracy'])}.")
     else:
-        alt["calibration"] = "Diagramme de calibration : aucune image de test."
+        alt["calibration"] = "Diagramme de calibration : aucune image."
     return alt
+
+
+def act_fr(activation: str) -> str:
+    """An activation as the figures write it: ReLU, softmax, sigmoïde, tanh, linéaire."""
+    return {"relu": "ReLU", "sigmoid": "sigmoïde", "linear": "linéaires"}.get(activation, activation)
 
 
 def _weight_facts(kernel) -> dict:
@@ -194,31 +212,6 @@ def _confident_errors(probabilities, labels) -> dict:
     confidence = probabilities.max(axis=1)
     return {"errors": int(wrong.sum()), "above_90": int((wrong & (confidence >= 0.9)).sum()),
             "above_99": int((wrong & (confidence >= 0.99)).sum())}
-
-
-def _layers(weights) -> tuple[list[int], list[int]]:
-    """Layer widths [784, 128, 10] and parameters of each Dense layer (kernel + bias) from the weights."""
-    sizes = [int(weights["W1"].shape[0]), int(weights["W1"].shape[1]), int(weights["W2"].shape[1])]
-    params = [int(weights["W1"].size + weights["b1"].size), int(weights["W2"].size + weights["b2"].size)]
-    return sizes, params
-
-
-def _forward(weights, images) -> tuple[np.ndarray, np.ndarray]:
-    """Hidden activations (ReLU) and logits in float64, x = pixels / 255 flattened."""
-    x = np.asarray(images, dtype=np.float64).reshape(len(images), -1) / 255.0
-    hidden = np.maximum(0.0, x @ weights["W1"].astype(np.float64) + weights["b1"].astype(np.float64))
-    logits = hidden @ weights["W2"].astype(np.float64) + weights["b2"].astype(np.float64)
-    return hidden, logits
-
-
-def _softmax(logits: np.ndarray) -> np.ndarray:
-    exp = np.exp(logits - logits.max(axis=-1, keepdims=True))  # shifted: no overflow, same result
-    return exp / exp.sum(axis=-1, keepdims=True)
-
-
-def _forward_one(weights, image) -> dict:
-    hidden, logits = _forward(weights, image[None])
-    return {"hidden": hidden[0], "logits": logits[0], "probabilities": _softmax(logits[0])}
 
 
 def _worked_index(rng, logits, labels, probabilities) -> int:

@@ -1,101 +1,20 @@
-"""Matplotlib figures from plain numbers and images; each function returns a Figure, saving is the caller's."""
+"""The data and learning-curve charts: each function takes plain numbers and images and returns a Figure."""
 from __future__ import annotations
 
-import io
 import math
 
-import matplotlib
+import numpy as np
+from matplotlib.ticker import FixedLocator, LogLocator, NullFormatter
 
-matplotlib.use("Agg")  # no screen on servers and in CI
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.colors import LinearSegmentedColormap  # noqa: E402
-from matplotlib.ticker import FixedLocator, Formatter, LogLocator, NullFormatter, ScalarFormatter  # noqa: E402
-
-from pipeline.common.fr import NBSP, decimal, integer  # noqa: E402
-
-# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
-BLUE, ORANGE, GREEN, VERMILION, SKY, PURPLE, GREY = (
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#777777")
-WHITE = "#FFFFFF"
-plt.rcParams.update({
-    "font.size": 12, "axes.titlesize": 13, "axes.labelsize": 12, "legend.fontsize": 11,
-    "xtick.labelsize": 11, "ytick.labelsize": 11, "figure.dpi": 100,
-    "axes.spines.top": False, "axes.spines.right": False,
-    "axes.formatter.use_locale": False,
-})
-
-# Images are drawn as the data stores them: 0 = black background, 255 = white article.
-IMAGE_STYLE = {"cmap": "gray", "vmin": 0, "vmax": 255}
-
-# Weights: one diverging colour map whose ends the page text names with the same words.
-WEIGHT_POSITIVE, WEIGHT_ZERO, WEIGHT_NEGATIVE = BLUE, WHITE, ORANGE
-WEIGHT_COLOURS = {"positive": ("bleu", WEIGHT_POSITIVE), "negative": ("orange", WEIGHT_NEGATIVE)}
-# The learning curves' colours with the word the page uses for each, so text and figure agree.
-CURVE_COLOURS = {"train": ("bleu", BLUE), "validation": ("orange", ORANGE), "best": ("vert", GREEN),
-                 "stop": ("rouge orangé", VERMILION)}
-WEIGHT_CMAP = LinearSegmentedColormap.from_list(
-    "poids_orange_blanc_bleu", [WEIGHT_NEGATIVE, WEIGHT_ZERO, WEIGHT_POSITIVE], N=256)
+from pipeline.common.fr import NBSP, decimal, integer
+from pipeline.figures.style import (BLUE, CURVE_COLOURS, GREY, IMAGE_STYLE, VERMILION, french_ticks,
+                                    hatch, legend_below, percent_axis, percent_floor, plt)
 
 RANDOM_LOSS = math.log(10)  # cross-entropy of a network that gives 1/10 to every class
 # Candidate ticks of the logarithmic loss axis, roundest first (1 2 5, then 3, then 1,5 4 7 per decade).
 _LOG_TICK_TIERS = tuple(tuple(m * 10.0 ** e for e in range(-2, 3) for m in mantissas)
                         for mantissas in ((1, 2, 5), (3,), (1.5, 4, 7)))
 
-
-def to_png(fig) -> bytes:
-    """PNG bytes without timestamp or version metadata, so identical figures give identical files."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
-    return buffer.getvalue()
-
-
-def percent_floor(p: float, digits: int = 1) -> str:
-    """0.99996 -> '99,9 %': truncated, never rounded up, so only a probability of exactly 1 reads 100 %."""
-    scale = 10 ** digits
-    # round() first absorbs binary noise (0.29 * 100 = 28.999999999999996) before truncating.
-    value = math.floor(round(float(p) * 100 * scale, 6)) / scale
-    return f"{decimal(value, digits)}{NBSP}%"
-
-
-class FrenchFormatter(Formatter):
-    """Tick labels with a decimal comma and grouped thousands; as few decimals as the ticks need.
-
-    `scale` multiplies the value before writing it (100 for percentages) and `suffix` follows it.
-    """
-
-    def __init__(self, scale: float = 1.0, suffix: str = ""):
-        self.scale, self.suffix, self.digits = scale, suffix, 0
-
-    def set_locs(self, locs):
-        super().set_locs(locs)
-        values = [v * self.scale for v in locs if np.isfinite(v)]
-        self.digits = next((d for d in range(7) if all(abs(round(v, d) - v) < 1e-9 * max(1.0, abs(v))
-                                                        for v in values)), 6)
-
-    def __call__(self, x, pos=None):
-        value = x * self.scale
-        text = integer(value) if self.digits == 0 else decimal(value, self.digits)
-        return text + self.suffix
-
-
-def _percent_axis(axis) -> None:
-    axis.set_major_formatter(FrenchFormatter(100, NBSP + "%"))
-
-
-def _french_ticks(fig):
-    """Replace Matplotlib's default '0.2' labels on every linear axis (colour bars included) by '0,2'."""
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            if axis.get_scale() == "linear" and type(axis.get_major_formatter()) is ScalarFormatter:
-                axis.set_major_formatter(FrenchFormatter())
-    return fig
-
-
-def _legend_below(fig, handles, labels, ncol: int):
-    """One legend for the figure, under the axes (constrained layout makes room): it hides no data."""
-    return fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False)
 
 
 def sample_grid(images: np.ndarray, labels: np.ndarray, names, columns: int = 8):
@@ -108,7 +27,7 @@ def sample_grid(images: np.ndarray, labels: np.ndarray, names, columns: int = 8)
     for ax in axes.flat:
         ax.axis("off")
     fig.tight_layout()
-    return _french_ticks(fig)
+    return french_ticks(fig)
 
 
 def class_distribution(counts, names):
@@ -124,7 +43,7 @@ def class_distribution(counts, names):
     ax.set_xlim(0, max(counts) * 1.18)
     ax.xaxis.set_major_formatter(lambda v, _: integer(v))
     fig.tight_layout()
-    return _french_ticks(fig)
+    return french_ticks(fig)
 
 
 def learning_curves(history: dict, best_epoch: int, stop_epoch: int, stopped_early: bool):
@@ -150,7 +69,7 @@ def learning_curves(history: dict, best_epoch: int, stop_epoch: int, stopped_ear
 
     ax_acc.set_title("Exactitude : entraînement et validation")
     ax_acc.set_ylabel("Exactitude")
-    _percent_axis(ax_acc.yaxis)
+    percent_axis(ax_acc.yaxis)
 
     ax_loss.axhline(RANDOM_LOSS, color=GREY, linestyle=(0, (6, 3)), linewidth=1.5,
                     label=f"Hasard : ln 10 ≈ {decimal(RANDOM_LOSS, 2)}")
@@ -159,8 +78,8 @@ def learning_curves(history: dict, best_epoch: int, stop_epoch: int, stopped_ear
     _log_loss_axis(ax_loss, [*history["loss"], *history["val_loss"], RANDOM_LOSS])
 
     handles, labels = ax_loss.get_legend_handles_labels()
-    _legend_below(fig, handles, labels, ncol=len(labels))
-    return _french_ticks(fig)
+    legend_below(fig, handles, labels, ncol=len(labels))
+    return french_ticks(fig)
 
 
 def _log_loss_axis(ax, values) -> None:
@@ -202,7 +121,7 @@ def confusion(matrix: np.ndarray, names):
                 ax.text(j, i, fmt(values[i, j]), ha="center", va="center", fontsize=9,
                         color="white" if values[i, j] > threshold else "black")
     fig.tight_layout()
-    return _french_ticks(fig)
+    return french_ticks(fig)
 
 
 def image_gallery(images, titles, columns: int = 6):
@@ -215,7 +134,7 @@ def image_gallery(images, titles, columns: int = 6):
         ax.imshow(image, **IMAGE_STYLE)
         ax.set_title(title, fontsize=10)
     fig.tight_layout()
-    return _french_ticks(fig)
+    return french_ticks(fig)
 
 
 def prediction_bars(images, probabilities, true_labels, names):
@@ -235,7 +154,7 @@ def prediction_bars(images, probabilities, true_labels, names):
         bars[predicted].set_facecolor(BLUE if predicted == truth else VERMILION)
         bars[predicted].set_edgecolor("black")
         bars[predicted].set_linewidth(2)
-        _hatch(bars[int(truth)])
+        hatch(bars[int(truth)])
         ax_bar.set_yticks(positions, names, fontsize=9)
         for tick in ax_bar.get_yticklabels():
             if tick.get_text() == names[predicted]:
@@ -246,15 +165,7 @@ def prediction_bars(images, probabilities, true_labels, names):
         ax_bar.set_title(f"Prédite : {names[predicted]} ({percent_floor(probs[predicted])}, {verdict})",
                          fontsize=10)
     fig.tight_layout()
-    return _french_ticks(fig)
-
-
-def _hatch(bar) -> None:
-    """Black diagonal hatching (the true class), visible on grey, blue and vermilion bars alike."""
-    bar.set_hatch("///")
-    bar.set_edgecolor("black")
-    if hasattr(bar, "set_hatchcolor"):  # Matplotlib >= 3.10 keeps hatch and edge colours apart
-        bar.set_hatchcolor("black")
+    return french_ticks(fig)
 
 
 def class_means(means: np.ndarray, names):
@@ -265,7 +176,7 @@ def class_means(means: np.ndarray, names):
         ax.set_title(name, fontsize=11)
         ax.axis("off")
     fig.tight_layout()
-    return _french_ticks(fig)
+    return french_ticks(fig)
 
 
 def pixel_histogram(raw: np.ndarray):
@@ -281,4 +192,4 @@ def pixel_histogram(raw: np.ndarray):
         ax.yaxis.set_major_formatter(lambda v, _: integer(v) if v >= 1 else decimal(v, 2))
         ax.yaxis.set_minor_formatter(NullFormatter())
     fig.tight_layout()
-    return _french_ticks(fig)
+    return french_ticks(fig)

@@ -6,9 +6,9 @@ import math
 import numpy as np
 from matplotlib.ticker import FixedLocator
 
-from pipeline.figures.charts import (BLUE, GREEN, GREY, IMAGE_STYLE, ORANGE, PURPLE, SKY, VERMILION,
-                              WEIGHT_CMAP, FrenchFormatter, _french_ticks, _hatch, _legend_below, _percent_axis,
-                              integer, decimal, NBSP, percent_floor, plt)
+from pipeline.common.fr import NBSP, decimal, integer
+from pipeline.figures.style import (BLUE, GREEN, GREY, IMAGE_STYLE, ORANGE, PURPLE, SKY, VERMILION, WEIGHT_CMAP,
+                                    FrenchFormatter, french_ticks, hatch, legend_below, percent_axis, percent_floor, plt)
 
 
 def weight_limit(kernel: np.ndarray, quantile: float = 0.99) -> float:
@@ -51,12 +51,13 @@ def weight_images(kernel: np.ndarray, columns: int = 16):
     bar = fig.colorbar(image, cax=cax, extend=extend)
     bar.set_label("Poids")
     bar.ax.yaxis.set_major_formatter(FrenchFormatter())
-    return _french_ticks(fig)
+    return french_ticks(fig)
 
 
-def network_diagram(layer_sizes, layer_params, shown: int = 8):
+def network_diagram(layer_sizes, layer_params, activations, shown: int = 8):
     """Columns of nodes (a sample of at most `shown` per large layer, with « … »), faded edges, and the
-    parameter count of each Dense layer written on its band of edges. Plain lists: any widths."""
+    parameter count of each Dense layer written on its band of edges. Plain lists: any number of layers,
+    any widths; `activations` names each Dense layer's activation (one per column after the inputs)."""
     sizes = [int(n) for n in layer_sizes]
     fig, ax = plt.subplots(figsize=(3.8 * len(sizes), 5.6))
     ax.set_xlim(-0.5, len(sizes) - 0.5)
@@ -82,7 +83,8 @@ def network_diagram(layer_sizes, layer_params, shown: int = 8):
         if gap is not None:
             ax.text(x, gap, "…", rotation=90, ha="center", va="center", fontsize=22, zorder=3)
     for x, n in enumerate(sizes):
-        ax.text(x, -0.02, _layer_caption(x, n, len(sizes)), ha="center", va="top", fontsize=12)
+        ax.text(x, -0.02, _layer_caption(x, n, len(sizes), ([None] + list(activations))[x]),
+                ha="center", va="top", fontsize=12)
     for k, params in enumerate(layer_params):
         a, b = sizes[k], sizes[k + 1]
         detail = (f"\n{integer(a)} × {integer(b)} poids\n+ {integer(b)} biais" if int(params) == a * b + b else "")
@@ -92,17 +94,19 @@ def network_diagram(layer_sizes, layer_params, shown: int = 8):
     ax.set_title(" → ".join(integer(n) for n in sizes) + f" : {integer(total)} paramètres au total",
                  fontsize=13, pad=14)
     fig.tight_layout()
-    return _french_ticks(fig)
+    return french_ticks(fig)
 
 
-def _layer_caption(index: int, size: int, count: int) -> str:
+ACTIVATION_NAMES = {"relu": "ReLU", "sigmoid": "sigmoïde", "linear": "linéaires"}  # others as Keras writes them
+
+
+def _layer_caption(index: int, size: int, count: int, activation: str | None) -> str:
     if index == 0:
         side = int(round(math.sqrt(size)))
         pixels = f" ({side} × {side} pixels)" if side * side == size else ""
         return f"{integer(size)} entrées{pixels}"
-    if index == count - 1:
-        return f"{integer(size)} sorties softmax"
-    return f"{integer(size)} neurones ReLU"
+    name = ACTIVATION_NAMES.get(activation, activation)
+    return f"{integer(size)} sorties {name}" if index == count - 1 else f"{integer(size)} neurones {name}"
 
 
 def calibration_table(probabilities, labels, bins: int = 10) -> list[dict]:
@@ -144,21 +148,25 @@ def calibration(probabilities, labels, bins: int = 10):
     ax.set_ylim(0, 1.08)
     ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_xticks(np.linspace(0, 1, 6))
-    _percent_axis(ax.xaxis)
-    _percent_axis(ax.yaxis)
+    percent_axis(ax.xaxis)
+    percent_axis(ax.yaxis)
     ax.set_xlabel("Confiance du réseau (probabilité de la classe prédite)")
     ax.set_ylabel("Exactitude réelle")
     ax.set_title(f"Calibration sur {integer(len(labels))} images\n"
                  "(en bas de chaque barre, en petit : nombre d'images de la tranche)", fontsize=12)
     ax.grid(alpha=0.3, zorder=0)
     handles, labels_ = ax.get_legend_handles_labels()
-    _legend_below(fig, handles, labels_, ncol=1)
-    return _french_ticks(fig)
+    legend_below(fig, handles, labels_, ncol=1)
+    return french_ticks(fig)
 
 
-def worked_example(image, hidden, logits, probabilities, true_label: int, names):
-    """One test image through the network: image, hidden activations, scores (logits), probabilities."""
-    hidden, logits, probabilities = (np.asarray(a, dtype=np.float64) for a in (hidden, logits, probabilities))
+def worked_example(image, hidden_layers, logits, probabilities, true_label: int, names, activations):
+    """One test image through the network: image, the last hidden layer's outputs (what the scores are
+    computed from), scores (logits), probabilities. `hidden_layers`: each hidden layer's outputs."""
+    logits, probabilities = (np.asarray(a, dtype=np.float64) for a in (logits, probabilities))
+    hidden = np.asarray(hidden_layers[-1], dtype=np.float64) if hidden_layers else np.zeros(0)
+    which = "Couche cachée" if len(hidden_layers) == 1 else f"Dernière couche cachée ({len(hidden_layers)}ᵉ)"
+    activation = ACTIVATION_NAMES.get(activations[-1], activations[-1]) if activations else ""
     true_label = int(true_label)
     predicted = int(np.argmax(probabilities))
     active = int((hidden > 0).sum())
@@ -179,7 +187,7 @@ def worked_example(image, hidden, logits, probabilities, true_label: int, names)
     units = np.arange(1, len(hidden) + 1)
     ax_hidden.bar(units, hidden, width=0.9, color=BLUE)
     ax_hidden.set_xlim(0.3, len(hidden) + 0.7)
-    ax_hidden.set_title(f"2. Couche cachée après ReLU : {active} neurones actifs (> 0) sur {len(hidden)}")
+    ax_hidden.set_title(f"2. {which} après {activation} : {active} neurones actifs (> 0) sur {len(hidden)}")
     ax_hidden.set_xlabel(f"Neurone caché (1 à {len(hidden)})")
     ax_hidden.set_ylabel("Activation")
     ax_hidden.grid(axis="y", alpha=0.3)
@@ -200,19 +208,19 @@ def worked_example(image, hidden, logits, probabilities, true_label: int, names)
 
     bars = ax_prob.barh(positions, probabilities, color=GREY)
     bars[predicted].set_facecolor(BLUE if predicted == true_label else VERMILION)
-    _hatch(bars[true_label])
+    hatch(bars[true_label])
     for y, p in zip(positions, probabilities):
         text = percent_floor(p) if p >= 0.001 else f"<{NBSP}0,1{NBSP}%"
         ax_prob.text(p + 0.01, y, text, va="center", fontsize=9)
     ax_prob.set_xlim(0, 1.16)
     ax_prob.set_xticks(np.linspace(0, 1, 6))
-    _percent_axis(ax_prob.xaxis)
+    percent_axis(ax_prob.xaxis)
     ax_prob.set_yticks(positions, names)
     ax_prob.get_yticklabels()[predicted].set_fontweight("bold")
     ax_prob.invert_yaxis()
     ax_prob.set_title("4. Probabilités après softmax (classe réelle hachurée)")
     ax_prob.set_xlabel("Probabilité")
-    return _french_ticks(fig)
+    return french_ticks(fig)
 
 
 EXPERIMENT_COLOURS = (BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY)
@@ -246,8 +254,8 @@ def experiment_curves(variants: list[dict]):
         ax.xaxis.set_major_locator(FixedLocator(range(1, longest + 1, 2 if longest > 10 else 1)))
         ax.grid(alpha=0.3)
     ax_acc.set_title("Exactitude de validation")
-    _percent_axis(ax_acc.yaxis)
+    percent_axis(ax_acc.yaxis)
     ax_loss.set_title("Perte de validation")
     handles, labels = ax_acc.get_legend_handles_labels()
-    _legend_below(fig, handles, labels, ncol=min(len(labels), 4))
-    return _french_ticks(fig)
+    legend_below(fig, handles, labels, ncol=min(len(labels), 4))
+    return french_ticks(fig)

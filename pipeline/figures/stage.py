@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from pipeline.common import architecture
 from pipeline.data import dataset
 from pipeline.figures.catalogue import README_FIGURES, README_FOLDER, draw_all
 from pipeline.common.io import atomic_write_bytes, atomic_write_json, read_json
@@ -15,10 +16,12 @@ def figures_stage(job) -> None:
     (x_train, y_train), (x_test, y_test) = dataset.load_numpy()
     run_dir = job.input("train", RUN)
     metrics = read_metrics(run_dir / "metrics.json")
-    probabilities = np.load(run_dir / "predictions.npz")["probabilities"]
+    predictions = np.load(run_dir / "predictions.npz")
+    probabilities = predictions["probabilities"]
+    validation = (predictions["validation"], predictions["validation_labels"])
     weights = dict(np.load(run_dir / "weights.npz"))
     pngs, facts = draw_all(job.params.seed, x_train, y_train, x_test, y_test, metrics.to_dict(),
-                           probabilities, weights)
+                           probabilities, weights, architecture.read(run_dir), validation)
     folder = job.out("docs/figures/")
     for name, png in pngs.items():
         atomic_write_bytes(folder / f"{name}.png", png)

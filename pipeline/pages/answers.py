@@ -48,45 +48,65 @@ class Replay:
 
 
 def replay_early_stopping(values, patience: int, restore_best_weights: bool, epochs: int,
-                          mode: str = "min", min_delta: float = 0.0) -> Replay:
+                          mode: str = "min", min_delta: float = 0.0, baseline: float | None = None,
+                          start_from_epoch: int = 0, verbose: int = 0) -> Replay:
     """Keras 3's EarlyStopping.on_epoch_end / on_train_end, replayed on `values` (one per epoch).
 
-    Keras 3.15 (keras/src/callbacks/early_stopping.py): at each epoch's end `wait += 1`; a value
-    strictly better than the best so far (by more than min_delta) becomes the best and resets
-    `wait` to 0; otherwise, once `wait >= patience` (and past the first epoch), training stops.
-    At the end of training, stopped early or not, restore_best_weights=True puts back the best
-    epoch's weights; with False the model keeps the last epoch's.
+    Keras 3.15 (keras/src/callbacks/early_stopping.py): epochs before `start_from_epoch` are ignored;
+    at each later epoch's end `wait += 1`; a value better than the best so far by more than
+    `min_delta` becomes the best, and resets `wait` to 0 only if it also beats `baseline`; otherwise,
+    once `wait >= patience` (and past the first epoch), training stops. At the end of training,
+    stopped early or not, restore_best_weights=True puts back the best epoch's weights (if any epoch
+    was watched); with False the model keeps the last epoch's. `verbose` changes nothing but the log.
     """
     if mode not in ("min", "max"):
         raise ValueError(f"mode inconnu : {mode!r} (min ou max)")
     values = list(values)
     delta = abs(min_delta)
-    best, best_index, wait = None, 0, 0
+
+    def better(current, reference):
+        return reference is None or (current + delta < reference if mode == "min" else current - delta > reference)
+
+    best, best_index, wait = None, None, 0
     for index in range(min(epochs, len(values))):
+        if index < start_from_epoch:
+            continue
         current = values[index]
+        if best_index is None:
+            best_index = index  # Keras keeps these weights even before any improvement
         wait += 1
-        if best is None or (current + delta < best if mode == "min" else current - delta > best):
-            best, best_index, wait = current, index, 0
+        if better(current, best):
+            best, best_index = current, index
+            if baseline is None or better(current, baseline):
+                wait = 0
             continue
         if wait >= patience and index > 0:
-            return _ended(index + 1, True, best_index + 1, restore_best_weights)
+            return _ended(index + 1, True, best_index, restore_best_weights)
     if epochs > len(values):
-        return Replay(known=False, needs=len(values) + 1, best_epoch=best_index + 1, wait=wait)
-    return _ended(epochs, False, best_index + 1, restore_best_weights)
+        return Replay(known=False, needs=len(values) + 1,
+                      best_epoch=None if best_index is None else best_index + 1, wait=wait)
+    return _ended(epochs, False, best_index, restore_best_weights)
 
 
-def _ended(epochs_run: int, stopped_early: bool, best_epoch: int, restore: bool) -> Replay:
+def _ended(epochs_run: int, stopped_early: bool, best_index: int | None, restore: bool) -> Replay:
+    """The final state; `best_index` is 0-based, None when no epoch was watched (start_from_epoch)."""
+    best_epoch = None if best_index is None else best_index + 1
     return Replay(known=True, epochs_run=epochs_run, stopped_early=stopped_early, best_epoch=best_epoch,
-                  evaluated_epoch=best_epoch if restore else epochs_run)
+                  evaluated_epoch=best_epoch if restore and best_epoch else epochs_run)
 
 
 def replay_run(history: dict, params: dict, **changes) -> Replay:
-    """The replay for this run's parameters with `changes` (monitor, patience, restore_best_weights, epochs)."""
-    es = params["early_stopping"]
-    monitor = changes.get("monitor", es["monitor"])
-    return replay_early_stopping(history[monitor], changes.get("patience", es["patience"]),
-                                 changes.get("restore_best_weights", es["restore_best_weights"]),
-                                 changes.get("epochs", params["epochs"]), direction(monitor))
+    """The replay for this run's parameters with `changes` (any EarlyStopping field, or `epochs`).
+
+    Every field of params.yaml's `early_stopping` section is passed on by name, so a field added there
+    (and to the lesson's make_early_stopping) reaches the replay with no edit here; a field the replay
+    does not know fails loudly instead of being ignored.
+    """
+    es = {**params["early_stopping"], **{k: v for k, v in changes.items() if k != "epochs"}}
+    monitor = es.pop("monitor")
+    mode = es.pop("mode", "auto")
+    return replay_early_stopping(history[monitor], epochs=changes.get("epochs", params["epochs"]),
+                                 mode=direction(monitor) if mode == "auto" else mode, **es)
 
 
 def updates_per_epoch(images: int, batch_size: int) -> int:
@@ -147,6 +167,10 @@ def build_answers(metrics: dict, facts: dict) -> dict:
     return {
         "faithful": faithful,
         "patience": {"value": patience, **variant(patience=patience)},
+        # The seed's bare EarlyStopping(): Keras's defaults, val_loss, patience 0, last weights kept.
+        "enonce": {**variant(monitor="val_loss", patience=0, restore_best_weights=False),
+                   **_validation_at(history, replay_run(history, params, monitor="val_loss", patience=0,
+                                                        restore_best_weights=False).evaluated_epoch)},
         "surveillance": {"value": other_monitor, **variant(monitor=other_monitor)},
         "restauration": {"value": not es["restore_best_weights"],
                          **variant(restore_best_weights=not es["restore_best_weights"])},
@@ -163,8 +187,16 @@ def build_answers(metrics: dict, facts: dict) -> dict:
         "train_loss_every_epoch": all(b < a for a, b in zip(history["loss"], history["loss"][1:])),
         "first_epoch": first_epoch(history, updates),
         "rise": loss_rise(history),
-        "calibration": calibration(facts["calibration"]),
+        "calibration": calibration(facts["calibration"], facts.get("calibration_set", "test")),
     }
+
+
+def _validation_at(history: dict, epoch: int | None) -> dict:
+    """Validation scores of a 1-based epoch, in French (empty when the epoch is unknown)."""
+    if not epoch or epoch > len(history["val_loss"]):
+        return {}
+    return {"val_loss": fr.decimal(history["val_loss"][epoch - 1], 4),
+            "val_accuracy": fr.percent(history["val_accuracy"][epoch - 1], 2)}
 
 
 @dataclass(frozen=True)
@@ -229,10 +261,17 @@ def loss_rise(history: dict) -> dict:
             "accuracy_within_one_point": abs(points) < 1.0}
 
 
-def calibration(rows: list[dict]) -> dict:
-    """The most populated confidence slice and the overall mean confidence against real exactitude."""
+# Words for the expected calibration error (ECE, mean |confidence − exactitude| weighted by slice size):
+# below 2 points the diagonal is followed closely, from 5 points the gap is plain on the figure.
+CLOSE_ECE, FAR_ECE = 0.02, 0.05
+
+
+def calibration(rows: list[dict], images: str = "validation") -> dict:
+    """The most populated confidence slice, the overall mean confidence against real exactitude, and the
+    ECE with the words that match it."""
     top = most_populated(rows)
     total = sum(row["count"] for row in rows)
+    ece = sum(row["count"] * abs(row["confidence"] - row["accuracy"]) for row in rows) / total
     confidence = sum(row["count"] * row["confidence"] for row in rows) / total
     accuracy = sum(row["count"] * row["accuracy"] for row in rows) / total
     # The gap between the two printed (rounded) percentages, so the page's numbers add up.
@@ -244,7 +283,10 @@ def calibration(rows: list[dict]) -> dict:
             "confidence": fr.percent(top["confidence"], 1), "accuracy": fr.percent(top["accuracy"], 1),
             "gap": fr.points(abs(gap), 1), "overconfident": gap > 0,
             "mean_confidence": fr.percent(confidence, 1), "mean_accuracy": fr.percent(accuracy, 1),
-            "mean_gap": fr.points(abs(mean_gap), 1), "mean_overconfident": mean_gap > 0}
+            "mean_gap": fr.points(abs(mean_gap), 1), "mean_overconfident": mean_gap > 0,
+            "ece": fr.points(100 * ece, 1),
+            "verdict": "close" if ece < CLOSE_ECE else "far" if ece >= FAR_ECE else "middle",
+            "images": images, "images_fr": "de validation" if images == "validation" else "de test"}
 
 
 def _points_between(before: float, after: float) -> float:

@@ -4,15 +4,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.common import fr
+from pipeline.common import architecture, fr
+from pipeline.pages import network_context
 from pipeline.pages.answers import build_answers
 from pipeline.build.deps import closure
 from pipeline.data.dataset import CLASS_NAMES
 from pipeline.pages.results import (comparison, limits, references, softmax_demo, results_on_test, weights,
                                       worked)
-from pipeline.figures.charts import percent_floor
+from pipeline.figures.style import percent_floor
 from pipeline.common.io import read_json
-from pipeline.experiments.context import build as build_experiments
+from pipeline.experiments.context import build as build_experiments, test_accuracy_over_seeds
 from pipeline.pages.run_context import build_run_context
 from pipeline.common.schema import Metrics, read_metrics
 
@@ -39,6 +40,7 @@ class Artifacts:
     """Every file the pages read, parsed: what build_context turns into French values and facts."""
     data_info: dict  # artifacts/data.json
     metrics: Metrics  # runs/<key>/metrics.json
+    architecture: architecture.Architecture  # runs/<key>/architecture.json: the trained network's layers
     figures: dict  # artifacts/figures.json
     demo: dict  # artifacts/demo.json
     run: dict  # runs/<key>/run.json: key, date and duration of the training
@@ -61,6 +63,7 @@ def load_artifacts(job) -> Artifacts:
     return Artifacts(
         data_info=read_json(job.input("data", "artifacts/data.json")),
         metrics=read_metrics(run_dir / "metrics.json"),
+        architecture=architecture.read(run_dir),
         figures=read_json(job.input("figures", "artifacts/figures.json")),
         demo=read_json(job.input("demo", "artifacts/demo.json")),
         run=read_json(run_dir / "run.json"),
@@ -86,12 +89,13 @@ def build_context(a: Artifacts) -> dict:
         "names": names,
         "run": _run(metrics, a.run),
         "data": _data(a.data_info, names),
-        "model": _model(metrics),
+        "model": network_context.build(a.architecture),
         "training": training,
         "test": results_on_test(metrics, names),
         "figures": a.figures["alt"],  # figures[name]: the alt text, written by pipeline/figures/catalogue.py
         "references": references(metrics),
-        "comparison": comparison(metrics["test"]["accuracy"]),
+        "comparison": comparison(metrics["test"]["accuracy"], metrics["sizes"]["test"],
+                                 test_accuracy_over_seeds(a.experiments, metrics["params"], a.run["key"])),
         "figure_examples": [{"index": str(x["index"]), "true": names[x["true"]],
                              "predicted": names[x["predicted"]], "probability": percent_floor(x["probability"])}
                             for x in a.figures["examples"]],
@@ -151,7 +155,8 @@ def _demo(raw: dict, asset_bytes: int) -> dict:
             "weights_kb": fr.kilobytes(raw["sizes"]["poids.js"]), "images_kb": fr.kilobytes(raw["sizes"]["images.js"]),
             "raw_weights_kb": fr.kilobytes(raw["raw_weights_bytes"]), "assets_kb": fr.kilobytes(asset_bytes),
             "total_bytes": total, "total_kb": fr.kilobytes(total),
-            "multiplications": fr.integer(raw["inputs"] * raw["hidden"] + raw["hidden"] * raw["outputs"]),
+            "multiplications": fr.integer(raw["multiplications"]),
+            "heavy": total > raw["budget_bytes"], "budget_kb": fr.kilobytes(raw["budget_bytes"]),  # a wider network than the seed's: the page says what it costs
             "max_difference_fr": fr.scientific(raw["max_difference"]),
             "keras_correct_fr": fr.integer(raw["keras_correct"])}
 
@@ -184,6 +189,7 @@ def _data(info: dict, names) -> dict:
         "dtype": info["dtype"],
         "pixel_min": info["pixel_min"], "pixel_max": info["pixel_max"],
         "pixel_mean": fr.decimal(info["pixel_mean"], 1),
+        "pixel_zero_share": fr.percent(info["pixel_zero_share"], 1),
         "pixel_mean_normalised": fr.decimal(info["pixel_mean"] / 255, 3),
         "counts": [{"name": n, "count": fr.integer(c), "share": fr.percent(c / sum(counts))}
                    for n, c in zip(names, counts)],
@@ -193,29 +199,6 @@ def _data(info: dict, names) -> dict:
         "class_min": names[counts.index(min(counts))], "class_max": names[counts.index(max(counts))],
         "ratio": fr.decimal(ratio, 1),
         "checksums": info["checksums"],
-    }
-
-
-def _model(metrics: dict) -> dict:
-    layers = metrics["layers"]
-    dense = [layer for layer in layers if layer["kind"] == "Dense"]
-    inputs = layers[0]["output_shape"][-1]  # Flatten: 28 × 28 = 784 values
-    rows, previous = [], inputs
-    for layer in layers:
-        shape = "(" + ", ".join("None" if d is None else str(d) for d in layer["output_shape"]) + ")"
-        formula = (f"{fr.integer(previous)} × {fr.integer(layer['units'])} + {fr.integer(layer['units'])}"
-                   if layer["kind"] == "Dense" else "aucun poids")
-        rows.append({"kind": layer["kind"], "name": layer["name"], "shape": shape,
-                     "params": fr.integer(layer["params"]), "formula": formula})
-        previous = layer["units"] or previous
-    return {
-        "layers": rows,
-        "total_params": fr.integer(metrics["total_params"]),
-        "hidden_units": dense[0]["units"], "output_units": dense[-1]["units"],
-        "hidden_params": fr.integer(dense[0]["params"]), "output_params": fr.integer(dense[-1]["params"]),
-        "weights_kb": fr.integer(metrics["total_params"] * 4 / 1000),
-        # The exercise "use 64 hidden units": same formula, computed rather than typed.
-        "params_64": fr.integer(inputs * 64 + 64 + 64 * dense[-1]["units"] + dense[-1]["units"]),
     }
 
 
@@ -249,6 +232,8 @@ def _training(metrics: dict) -> dict:
         "min_val_loss": fr.decimal(min(val_loss), 3),
         "min_val_loss_epoch": best_val_loss_epoch,
         "gap_first": fr.decimal(gap_first, 3), "gap_last": fr.decimal(gap_last, 3),
+        "gap_first_abs": fr.decimal(abs(gap_first), 3), "gap_last_abs": fr.decimal(abs(gap_last), 3),
+        "gap_first_negative": gap_first < 0, "gap_last_negative": gap_last < 0,
         "gap_grew": gap_last > gap_first + OVERFIT_MIN_RISE,
         "overfitting": overfitting,
         "train_loss_fell": h["loss"][-1] < h["loss"][0],

@@ -5,11 +5,13 @@ import math
 
 from pipeline.common import fr
 from pipeline.figures.catalogue import FEMININE, taken_for
-from pipeline.figures.charts import percent_floor
+from pipeline.figures.style import percent_floor
+from pipeline.pages.network_context import ORDINALS
 
-# Within half a point of a published result, this run is "at its level": about twice the seed-to-seed
-# standard deviation that `make variability` measured for this network (0,27 point).
-SAME_LEVEL = 0.005
+# How far apart two exactitudes must be before a page says one network « fait mieux » than another:
+# two standard deviations of what is compared. With several seeds measured (Variabilité), the seeds'
+# spread; with one run, only the test set's own sampling error is known (binomial, 10 000 images).
+SPREADS = 2
 BENCHMARK_URL = "https://github.com/zalandoresearch/fashion-mnist#benchmark"
 PAPER_URL = "https://arxiv.org/abs/1708.07747"
 README_SOURCE = "README de Fashion-MNIST, tableau « Benchmark »"
@@ -34,7 +36,7 @@ REFERENCES = [
      "source": PAPER_SOURCE, "url": PAPER_URL, "code": ""},
     {"label": "MLPClassifier", "params": "activation=relu hidden_layer_sizes=[100]", "kind": "dense",
      "accuracy": 0.871,
-     "digits": 1, "short": "le perceptron de scikit-learn à 100 neurones cachés",
+     "digits": 1, "short": "le perceptron multicouche de scikit-learn à 100 neurones cachés",
      "what": "réseau dense de scikit-learn à une couche cachée de 100 neurones ReLU ; moyenne de 5 exécutions",
      "source": PAPER_SOURCE, "url": PAPER_URL, "code": ""},
     {"label": "2 Conv+pooling", "params": "", "kind": "convolutif", "accuracy": 0.876, "digits": 1,
@@ -44,8 +46,8 @@ REFERENCES = [
      "source": README_SOURCE, "url": BENCHMARK_URL,
      "code": "https://gist.github.com/kashif/76792939dd6f473b7404474989cb62a8"},
     {"label": "MLP 256-128-100", "params": "", "kind": "dense", "accuracy": 0.8833, "digits": 2,
-     "short": "le réseau dense à trois couches cachées de @heitorrapela",
-     "what": "réseau dense Keras qui, d'après son code, a trois couches cachées de 256, 128 et 100 neurones `tanh`, "
+     "short": "le réseau dense 256-128-100 de @heitorrapela",
+     "what": "réseau dense Keras qui, d'après son code, a des couches cachées de 256, 128 et 100 neurones `tanh`, "
              "chacune suivie de `Dropout(0.4)`, une sortie `sigmoid`, l'optimiseur `SGD(learning_rate=0.01, "
              "momentum=0.975, nesterov=True)`, 100 époques et des lots de 64 ; 0,8833 est la meilleure de 30 "
              "exécutions de son journal (moyenne ≈ 0,879) ; proposé par @heitorrapela",
@@ -74,10 +76,7 @@ def results_on_test(metrics: dict, names) -> dict:
                  for k, s in enumerate(e["per_class"])]
     ranked = sorted(per_class, key=lambda row: row["raw_f1"])
     lowest = min(range(len(per_class)), key=lambda k: e["per_class"][k]["precision"])  # for the home page
-    pairs = [{"a": names[p["a"]], "b": names[p["b"]], "total": fr.integer(p["total"]),
-              "a_as_b": fr.integer(p["a_as_b"]), "b_as_a": fr.integer(p["b_as_a"]),
-              "a_taken": taken_for(names[p["a"]], p["a_as_b"])}  # « 68 Chemise prises pour … »
-             for p in e["confused_pairs"]]
+    pairs = [_larger_direction_first(p, names) for p in e["confused_pairs"]]
     return {
         "loss": fr.decimal(t["loss"], 3), "accuracy": fr.percent(t["accuracy"]),
         "errors": fr.integer(e["errors"]), "count": fr.integer(metrics["sizes"]["test"]),
@@ -94,6 +93,17 @@ def results_on_test(metrics: dict, names) -> dict:
                       "taken": taken_for(names[m["true"]]), "probability": percent_floor(m["probability"])}
                      for m in e["confident_mistakes"]],
     }
+
+
+def _larger_direction_first(pair: dict, names) -> dict:
+    """A confused pair, named so that its first direction is the larger one (« 176 Chemise prises pour
+    T-shirt/haut, 68 dans l'autre sens »): a sentence quoting one direction quotes the main one."""
+    a, b, a_as_b, b_as_a = pair["a"], pair["b"], pair["a_as_b"], pair["b_as_a"]
+    if b_as_a > a_as_b:
+        a, b, a_as_b, b_as_a = b, a, b_as_a, a_as_b
+    return {"a": names[a], "b": names[b], "total": fr.integer(pair["total"]),
+            "a_as_b": fr.integer(a_as_b), "b_as_a": fr.integer(b_as_a),
+            "a_taken": taken_for(names[a], a_as_b)}  # « 176 Chemise prises pour … »
 
 
 def _row_errors(matrix, k: int, names, top: int = 3) -> dict:
@@ -131,27 +141,48 @@ def _cnn_sentence(better: list[str], not_better: list[str]) -> str:
             "(les réglages, le nombre d'époques et la régularisation comptent aussi).")
 
 
-def comparison(accuracy: float) -> dict:
-    """Where this run stands among the published results: which it passes, matches (± SAME_LEVEL), trails."""
+def sampling_error(accuracy: float, images: int) -> float:
+    """Standard deviation of an exactitude measured on `images` independent images (binomial)."""
+    return math.sqrt(accuracy * (1 - accuracy) / images)
+
+
+def comparison(accuracy: float, images: int, seeds: dict | None = None) -> dict:
+    """Where this network stands among the published results, comparing like with like.
+
+    With `seeds` (the test exactitude over several seeds: mean, std, n), the mean is compared and a
+    result counts as passed or trailed only beyond SPREADS seed-to-seed deviations. With one run, the
+    sentences speak of « cette exécution » and the margin is the test set's sampling error alone;
+    anything closer is « du même ordre ».
+    """
     def cite(r, de=False):
         return f"{_de(r['short']) if de else r['short']} ({fr.percent(r['accuracy'], r['digits'])})"
+    if seeds and seeds.get("n", 0) >= 2:
+        centre, margin = seeds["mean"], SPREADS * seeds["std"]
+        subject = (f"En moyenne sur {seeds['n']} graines ({fr.percent(seeds['mean'], 2)}, écart-type "
+                   f"{fr.points(100 * seeds['std'])}), ce réseau")
+        spread = f"{SPREADS} écarts-types d'une graine à l'autre, soit {fr.points(100 * margin)}"
+    else:
+        centre, margin = accuracy, SPREADS * sampling_error(accuracy, images)
+        subject = f"Dans cette exécution (une seule graine, {fr.percent(accuracy, 2)}), ce réseau"
+        spread = (f"l'incertitude due au seul jeu de test, {fr.points(100 * margin)} ; d'une graine à "
+                  "l'autre, le résultat varie en plus")
     ranked = sorted(REFERENCES, key=lambda r: r["accuracy"])
-    below = [r for r in ranked if r["accuracy"] < accuracy - SAME_LEVEL]
-    level = [r for r in ranked if abs(r["accuracy"] - accuracy) <= SAME_LEVEL]
-    above = [r for r in ranked if r["accuracy"] > accuracy + SAME_LEVEL]
+    below = [r for r in ranked if r["accuracy"] < centre - margin]
+    level = [r for r in ranked if abs(r["accuracy"] - centre) <= margin]
+    above = [r for r in ranked if r["accuracy"] > centre + margin]
     cnn = [r for r in ranked if r["kind"] == "convolutif"]
     humans = next(r for r in REFERENCES if r["kind"] == "humains")
     linear = next(r for r in REFERENCES if r["kind"] == "linéaire")
-    placement = ([f"Il fait mieux que {_join([cite(r) for r in below])}."] if below else
-                 ["Il ne dépasse aucun des résultats cités."])
+    placement = ([f"{subject} fait mieux que {_join([cite(r) for r in below])}."] if below else
+                 [f"{subject} ne dépasse nettement aucun des résultats cités."])
     if level:
-        placement.append(f"Il est au niveau (à moins de {fr.points(SAME_LEVEL * 100, 1)}) "
-                         f"{_join([cite(r, True) for r in level])}.")
+        placement.append(f"Il est du même ordre que {_join([cite(r) for r in level])} : l'écart est plus petit "
+                         f"que {spread}.")
     if above:
         placement.append(f"Il reste en dessous {_join([cite(r, True) for r in above])}.")
-    return {"placement": " ".join(placement),
-            "cnn_sentence": _cnn_sentence([cite(r) for r in cnn if r["accuracy"] > accuracy + SAME_LEVEL],
-                                          [cite(r) for r in cnn if r["accuracy"] <= accuracy + SAME_LEVEL]),
+    return {"placement": " ".join(placement), "multi_seed": bool(seeds and seeds.get("n", 0) >= 2),
+            "cnn_sentence": _cnn_sentence([cite(r) for r in cnn if r["accuracy"] > centre + margin],
+                                          [cite(r) for r in cnn if r["accuracy"] <= centre + margin]),
             "humans": fr.percent(humans["accuracy"], humans["digits"]),
             "linear": fr.percent(linear["accuracy"], linear["digits"])}
 
@@ -169,10 +200,11 @@ def references(metrics: dict) -> list[dict]:
 
 
 def _probability(p: float) -> str:
-    """A probability truncated (99,996 %, never 100 % by rounding); a tiny one in powers of ten (3,1 × 10⁻⁵)."""
+    """A probability truncated (99,996 %, never 100 % by rounding); below 1 % in powers of ten (3,1 × 10⁻⁵),
+    so that two nearly equal small values never read « 0,1 % » and « 9,8 × 10⁻⁴ »."""
     if p >= 0.999:
         return percent_floor(p, 3)
-    return percent_floor(p) if p >= 0.001 else fr.scientific(p)
+    return percent_floor(p) if p >= 0.01 else fr.scientific(p)
 
 
 def _small(value: float) -> str:
@@ -191,7 +223,11 @@ def worked(w: dict, names) -> dict:
         "index": str(w["index"]), "true": names[w["true"]], "predicted": names[w["predicted"]],
         "right": w["true"] == w["predicted"],
         "article": "des" if names[w["true"]] == "Baskets" else "une" if names[w["true"]] in FEMININE else "un",
-        "active": w["active_units"], "hidden": w["hidden_units"], "inactive": w["hidden_units"] - w["active_units"],
+        # Each hidden layer: its width, its active units (> 0) for this image, the others.
+        "layers": [{"units": h["units"], "active": h["active"], "inactive": h["units"] - h["active"],
+                    "ordinal": ORDINALS[i] if i < len(ORDINALS) else f"{i + 1}ᵉ"}
+                   for i, h in enumerate(w["hidden_layers"])],
+        "last_units": w["hidden_layers"][-1]["units"] if w["hidden_layers"] else None,
         "rows": [{"name": names[k], "logit": fr.decimal(logits[k], 2), "probability": _probability(probs[k]),
                   "true": k == w["true"], "predicted": k == w["predicted"]} for k in range(len(logits))],
         "top_logit": fr.decimal(logits[top], 2), "second": names[second], "second_logit": fr.decimal(logits[second], 2),

@@ -19,11 +19,13 @@ from pathlib import Path
 
 from pipeline.common import fr
 from pipeline.common.io import atomic_write_json, atomic_write_text, read_json
-from pipeline.publish.notebook_text import (DEFAULT_PAGES, DESCRIPTIONS, PARAMETERS, PREPARATION, PREPARATION_TEXT)
+from pipeline.common import architecture
+from pipeline.publish.lesson_source import LESSON, lesson_sections, parameter_values
+from pipeline.publish.notebook_text import (DEFAULT_PAGES, DESCRIPTIONS, HELP, PREPARATION, PREPARATION_TEXT,
+                                            model_description)
 from pipeline.common.mkdocs_config import Page, load as load_mkdocs, nav_pages
 from pipeline.pages.render import code_section
 
-LESSON = "pipeline/lesson.py"
 FOLDER = "docs/telechargements/"  # copied by MkDocs to site/telechargements/
 FACTS = "artifacts/carnet.json"  # names, sizes and the Colab link, for the pages
 NOTEBOOK = "fashion_mnist.ipynb"
@@ -31,14 +33,7 @@ SCRIPT = "fashion_mnist.py"
 PARAMETERS_TAG = "parameters"  # papermill's tag: injected values go in a cell right after this one
 PREPARATION_TAG = "notebook-only"  # the cell that is not a lesson section
 COLAB = "https://colab.research.google.com/github/{owner}/{repo}/blob/{branch}/{path}"
-_START = re.compile(r"^\s*#\s*--8<--\s*\[start:([\w-]+)\]", re.M)  # a marker line, not a mention
 _SHOWN = re.compile(r"""(?:source|code)\(\s*["']pipeline/lesson\.py["']\s*,\s*["']([\w-]+)["']\s*\)""")
-
-
-def lesson_sections(root: Path) -> list[str]:
-    """Names of the lesson's sections, in the order of the file (the order students run them)."""
-    names = _START.findall((root / LESSON).read_text(encoding="utf-8"))
-    return list(dict.fromkeys(names))
 
 
 def section_pages(root: Path, sections: list[str]) -> dict[str, Page]:
@@ -80,17 +75,6 @@ def colab_url(config: dict) -> str | None:
                         path=f"{FOLDER.removeprefix('docs/')}{NOTEBOOK}")
 
 
-def parameter_values(params: dict) -> dict[str, object]:
-    """{name used by the sections: value from params.yaml}."""
-    values = {}
-    for p in PARAMETERS:
-        value = params
-        for part in p.key.split("."):
-            value = value[part]
-        values[p.name] = value
-    return values
-
-
 # -- The notebook and the script ----------------------------------------------------------------
 
 def _literal(value: object) -> str:
@@ -98,12 +82,15 @@ def _literal(value: object) -> str:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)
 
 
+def help_for(name: str) -> str:
+    return HELP.get(name) or f"valeur de « {name} » dans params.yaml"
+
+
 def parameters_source(values: dict[str, object]) -> str:
     lines = ["# Paramètres de l'exercice (ceux du site). Pour un essai rapide : epochs = 2."]
     width = max(len(f"{name} = {_literal(v)}") for name, v in values.items())
-    help_of = {p.name: p.help for p in PARAMETERS}
     for name, value in values.items():
-        lines.append(f"{name} = {_literal(value)}".ljust(width) + f"  # {help_of[name]}")
+        lines.append(f"{name} = {_literal(value)}".ljust(width) + f"  # {help_for(name)}")
     return "\n".join(lines)
 
 
@@ -114,7 +101,7 @@ def _page_reference(config: dict, page: Page) -> str:
     return f"page [{page.title}]({url}) du site" if url else f"page « {page.title} » du site"
 
 
-def notebook_cells(root: Path, values: dict[str, object]) -> list[tuple[str, str, str, list[str]]]:
+def notebook_cells(root: Path, values: dict[str, object], layers: list[dict]) -> list[tuple[str, str, str, list[str]]]:
     """(id, kind, source, tags) of every cell, in order: what build_notebook turns into nbformat."""
     config = load_mkdocs(root / "mkdocs.yml")
     sections = lesson_sections(root)
@@ -125,7 +112,7 @@ def notebook_cells(root: Path, values: dict[str, object]) -> list[tuple[str, str
     cells = [("presentation", "markdown", fr.typography(
         f"# {site}\n\n"
         "Le carnet de l'exercice : charger Fashion-MNIST, regarder les données, construire le réseau dense "
-        "à trois couches de l'énoncé, l'entraîner, tracer ses courbes et l'évaluer sur le jeu de test.\n\n"
+        f"à {len(layers)} couches de cette exécution, l'entraîner, tracer ses courbes et l'évaluer sur le jeu de test.\n\n"
         f"Chaque cellule de code est exactement le code que montrent les pages du site {site_ref}, "
         "dans le même ordre ; la cellule de texte qui la précède dit ce qu'elle fait et quelle page "
         "l'explique. Seules deux cellules sont propres au carnet, et le disent : les paramètres et la "
@@ -148,7 +135,8 @@ def notebook_cells(root: Path, values: dict[str, object]) -> list[tuple[str, str
             cells.append(("preparation-texte", "markdown", fr.typography(PREPARATION_TEXT), []))
             cells.append(("preparation", "code", PREPARATION, [PREPARATION_TAG]))
         heading = f"## {page.title}\n\n" if page != previous else ""
-        text = DESCRIPTIONS.get(name, f"La section `{name}` du programme de la leçon.")
+        text = model_description(layers) if name == "model" else DESCRIPTIONS.get(
+            name, f"La section `{name}` du programme de la leçon.")
         cells.append((f"texte-{name}", "markdown",
                       fr.typography(f"{heading}{text} *Expliqué sur la {_page_reference(config, page)}.*"), []))
         cells.append((name, "code", code_section(root, LESSON, name), []))
@@ -156,14 +144,14 @@ def notebook_cells(root: Path, values: dict[str, object]) -> list[tuple[str, str
     return cells
 
 
-def build_notebook(root: Path, values: dict[str, object]):
+def build_notebook(root: Path, values: dict[str, object], layers: list[dict]):
     """The notebook (nbformat v4) with stable cell ids, so an unchanged lesson gives identical bytes."""
     import nbformat
 
     nb = nbformat.v4.new_notebook()
     nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                    "language_info": {"name": "python"}}
-    for cell_id, kind, source, tags in notebook_cells(root, values):
+    for cell_id, kind, source, tags in notebook_cells(root, values, layers):
         cell = nbformat.v4.new_code_cell(source) if kind == "code" else nbformat.v4.new_markdown_cell(source)
         cell.id = cell_id
         if tags:
@@ -194,14 +182,14 @@ def script_source(root: Path, values: dict[str, object]) -> str:
     config = load_mkdocs(root / "mkdocs.yml")
     site = config.get("site_name", "le site du rapport")
     options = []
-    for p in PARAMETERS:
-        value, flag = values[p.name], "--" + p.name.replace("_", "-")
+    for name, value in values.items():
+        flag = "--" + name.replace("_", "-")
         if isinstance(value, bool):
             options.append(f"parser.add_argument({_literal(flag)}, action=argparse.BooleanOptionalAction, "
-                           f"default={value!r},\n                    help={_literal(p.help)})")
+                           f"default={value!r},\n                    help={_literal(help_for(name))})")
         else:
             options.append(f"parser.add_argument({_literal(flag)}, type={type(value).__name__}, "
-                           f"default={_literal(value)},\n                    help={_literal(p.help)})")
+                           f"default={_literal(value)},\n                    help={_literal(help_for(name))})")
     parts = [
         f'"""{site} — l\'exercice complet en un script.\n\n'
         "Produit par `make report` à partir du programme de la leçon (pipeline/lesson.py) : chaque bloc\n"
@@ -217,7 +205,7 @@ def script_source(root: Path, values: dict[str, object]) -> str:
         f"parser = argparse.ArgumentParser(description={_literal('Fashion-MNIST : un premier réseau dense avec Keras.')})\n"
         + "\n".join(options) + "\n"
         "args = parser.parse_args()\n"
-        + "\n".join(f"{p.name} = args.{p.name}" for p in PARAMETERS),
+        + "\n".join(f"{name} = args.{name}" for name in values),
     ]
     pages = section_pages(root, lesson_sections(root))
     for name in lesson_sections(root):
@@ -227,12 +215,12 @@ def script_source(root: Path, values: dict[str, object]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def build_files(root: Path, params: dict) -> dict[str, str]:
+def build_files(root: Path, params: dict, layers: list[dict]) -> dict[str, str]:
     """{file name: text} of the downloads, from the lesson, the templates, mkdocs.yml and params."""
     import nbformat
 
-    values = parameter_values(params)
-    return {NOTEBOOK: nbformat.writes(build_notebook(root, values)) + "\n",
+    values = parameter_values(root, params)
+    return {NOTEBOOK: nbformat.writes(build_notebook(root, values, layers)) + "\n",
             SCRIPT: script_source(root, values)}
 
 
@@ -240,7 +228,8 @@ def build_files(root: Path, params: dict) -> dict[str, str]:
 
 def carnet_stage(job) -> None:
     """Stage "carnet": write the notebook and the script, and their names, sizes and Colab link."""
-    files = build_files(job.root, job.params.to_dict())
+    layers = architecture.read(job.input("train", "artifacts/runs/{key}/")).to_dict()["layers"]
+    files = build_files(job.root, job.params.to_dict(), layers)
     folder = job.out(FOLDER)
     for name, text in files.items():
         atomic_write_text(folder / name, text)

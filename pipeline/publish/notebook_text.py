@@ -6,21 +6,38 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Parameter:
-    name: str  # the name the lesson's sections use
+    name: str  # the name the lesson's sections use (a parameter of a lesson function)
     key: str  # where params.yaml holds its value (dotted)
     help: str  # French, for the notebook's comment and the script's --help
 
 
-PARAMETERS = (
-    Parameter("epochs", "epochs", "nombre maximal d'époques (essai rapide : 2)"),
-    Parameter("batch_size", "batch_size", "nombre d'images par lot"),
-    Parameter("monitor", "early_stopping.monitor", "grandeur surveillée par EarlyStopping : val_loss ou val_accuracy"),
-    Parameter("patience", "early_stopping.patience", "époques sans amélioration tolérées avant l'arrêt"),
-    Parameter("restore_best_weights", "early_stopping.restore_best_weights",
-              "revenir aux poids de la meilleure époque à la fin"),
-    Parameter("validation_fraction", "validation_fraction", "part du jeu d'entraînement gardée pour la validation"),
-    Parameter("seed", "seed", "graine : poids initiaux et découpage du jeu de validation"),
-)
+# French help of the lesson's parameters; one not listed here gets a line naming its params.yaml key.
+HELP = {
+    "epochs": "nombre maximal d'époques (essai rapide : 2)",
+    "batch_size": "nombre d'images par lot",
+    "monitor": "grandeur surveillée par EarlyStopping : val_loss ou val_accuracy",
+    "patience": "époques sans amélioration tolérées avant l'arrêt",
+    "restore_best_weights": "revenir aux poids de la meilleure époque à la fin",
+    "validation_fraction": "part du jeu d'entraînement gardée pour la validation",
+    "seed": "graine : poids initiaux et découpage du jeu de validation",
+}
+
+
+def model_description(layers: list[dict]) -> str:
+    """The notebook's text before the model cell, from the trained network's layer list."""
+    parts = []
+    for layer in layers:
+        if layer["kind"] == "Flatten":
+            parts.append(f"`Flatten` aplatit chaque image 28 × 28 en {layer['units']} valeurs")
+        elif layer["kind"] == "Dropout":
+            parts.append(f"une couche `Dropout({layer['rate']:g})` (active pendant l'entraînement seulement)")
+        else:
+            parts.append(f"une couche `Dense` de {layer['units']} {'sorties' if layer is layers[-1] else 'neurones'} "
+                         f"{layer['activation']}")
+    text = "Le réseau de cette exécution, en " + str(len(layers)) + " couches : " + ", puis ".join(parts) + "."
+    return text + (" Keras 3 conseille ici `keras.Input` plutôt que `input_shape` : c'est l'écriture de l'énoncé, "
+                   "le réseau est le même.")
+
 
 # What each section does, in one or two French sentences (a section without one gets a neutral line).
 DESCRIPTIONS = {
@@ -37,10 +54,6 @@ DESCRIPTIONS = {
     "normalise": "Ramener les pixels de 0–255 à des décimaux entre 0 et 1, l'échelle où le réseau apprend bien.",
     "split": "Mettre de côté un jeu de validation (`validation_fraction` du jeu d'entraînement, la même "
              "part de chaque classe) ; le jeu de test attend la toute fin.",
-    "model": "Le réseau de l'énoncé : `Flatten` aplatit chaque image 28 × 28 en 784 valeurs, puis une "
-             "couche `Dense` de 128 neurones ReLU et une couche `Dense` de 10 sorties softmax. Keras 3 "
-             "conseille ici `keras.Input` plutôt que `input_shape` : c'est l'écriture de l'énoncé, le "
-             "réseau est le même.",
     "compile": "Dire comment le réseau apprend : l'optimiseur Adam, la perte d'entropie croisée et "
                "l'exactitude (*accuracy*) mesurée à chaque époque.",
     "early_stopping": "Arrêter l'entraînement quand `monitor` ne s'améliore plus pendant `patience` "

@@ -3,36 +3,40 @@
 What the pipeline adds to `pipeline/lesson.py`, in the order it happens:
 1. a quiet TensorFlow, its thread pools sized, one seed for Python, NumPy and TensorFlow;
 2. the protocol: the lesson's validation split, or the seed's `validation_data=(X_test, y_test)`;
-2b. the experiments' variants, when params.yaml asks for them: another hidden width or a Dropout
-   layer (`adapt_model`), another learning rate set on the compiled Adam;
+2b. the lesson's network checked (Flatten, Dense, Dropout only) and, when params.yaml asks for it,
+   adapted: another width for the first hidden layer or a Dropout layer after it
+   (`training/network.py`, said on the pages), another learning rate set on the compiled Adam;
 3. speed without other arithmetic: `steps_per_execution` and XLA (`jit_compile`) set on the
    compiled model, so the `compile()` students read stays the seed's;
 4. `fit()` given a timer callback and a log-friendly progress mode, by wrapping the model's `fit`
    (the lesson's `callbacks=[early_stop]` stays as printed);
-5. the test probabilities (`model.predict`) and every output written as files, plus a record of
-   which lesson lines ran, so a test can prove that the pages show code that was executed.
+5. the model, its history, its weights and its architecture record saved as soon as `fit` returns
+   (a later failure loses no training); then the test probabilities (`model.predict`) and every other
+   output, plus a record of which lesson lines ran, so a test can prove that the pages show code that
+   was executed.
 """
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io
 import os
 import sys
 import time
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from pipeline.training import evaluate
+from pipeline.common import architecture
 from pipeline.common.config import Params
 from pipeline.common.io import atomic_write_bytes, atomic_write_json
 from pipeline.common.schema import Evaluation, Layer, Metrics, Sizes, TestScores, from_dict, read_metrics, write_metrics
+from pipeline.training import evaluate, network
 from pipeline.training.trace import module_level_lines, trace_lines
 
-LESSON = Path(__file__).resolve().parents[1] / "lesson.py"  # pipeline/lesson.py
+LESSON = Path(__file__).resolve().parents[1] / "lesson.py"  # pipeline/lesson.py, where students see it
 
 
 def quiet_tensorflow() -> None:
@@ -64,7 +68,7 @@ def prepare_tensorflow(params: Params):
     return tf
 
 
-@dataclass
+@dataclasses.dataclass
 class Arrays:
     """The data once prepared: fit on X_fit, watch X_val after each epoch, judge on X_test once."""
     X_fit: np.ndarray
@@ -111,37 +115,16 @@ def epoch_timer(durations: list[float]):
         on_epoch_end=lambda epoch, logs: durations.__setitem__(-1, durations[-1] + time.perf_counter()))
 
 
-@dataclass
+@dataclasses.dataclass
 class Fit:
     model: object
     history: object  # Keras's History, as the lesson's plot_history expects it
     early_stop: object
     epoch_seconds: list
+    architecture: architecture.Architecture
 
     def curves(self) -> dict[str, list[float]]:
         return {k: [float(v) for v in values] for k, values in self.history.history.items()}
-
-
-def adapt_model(model, params: Params):
-    """The lesson's network, or a copy with another hidden width and/or a Dropout layer (params.yaml).
-
-    The lesson keeps the seed's `Dense(128)` as printed; the experiments' variants (width, Dropout)
-    are made here, from the lesson's own layers, so that the default run is exactly the lesson's model.
-    """
-    import tensorflow as tf
-
-    hidden = next(layer for layer in model.layers if isinstance(layer, tf.keras.layers.Dense))
-    if hidden.units == params.hidden_units and not params.dropout:
-        return model
-    layers = [tf.keras.Input(shape=model.input_shape[1:])]
-    for layer in model.layers:
-        config = layer.get_config()
-        if layer is hidden:
-            config["units"] = params.hidden_units
-        layers.append(type(layer).from_config(config))
-        if layer is hidden and params.dropout:
-            layers.append(tf.keras.layers.Dropout(params.dropout))  # active in fit() only
-    return tf.keras.Sequential(layers, name=model.name)
 
 
 def fit_lesson(params: Params, arrays: Arrays, lesson, verbose: int | None = None) -> Fit:
@@ -149,7 +132,9 @@ def fit_lesson(params: Params, arrays: Arrays, lesson, verbose: int | None = Non
     with warnings.catch_warnings():
         # Keras 3 advises keras.Input over the seed's Flatten(input_shape=...): keep the seed's code.
         warnings.filterwarnings("ignore", message=".*input_shape.*", category=UserWarning)
-        model = adapt_model(lesson.build_model(), params)
+        model = lesson.build_model()
+    network.check_supported(model, LESSON.name)
+    model, adapted = network.adapt_model(model, params)
     lesson.compile_model(model)
     model.optimizer.learning_rate = params.learning_rate  # the compiled Adam's step (its default: 0.001)
     model.steps_per_execution = params.steps_per_execution  # several batches per call: same updates
@@ -159,11 +144,11 @@ def fit_lesson(params: Params, arrays: Arrays, lesson, verbose: int | None = Non
     durations: list[float] = []
     progress = verbose if verbose is not None else (1 if sys.stdout.isatty() else 2)  # bar, or a line per epoch
     add_fit_options(model, progress, [epoch_timer(durations)])
-    es = params.early_stopping
-    early_stop = lesson.make_early_stopping(es.monitor, es.patience, es.restore_best_weights)
+    # Every EarlyStopping field of params.yaml, by name: a new one reaches the lesson's function unedited.
+    early_stop = lesson.make_early_stopping(**dataclasses.asdict(params.early_stopping))
     history = lesson.train(model, arrays.X_fit, arrays.y_fit, arrays.X_val, arrays.y_val, early_stop,
                            params.epochs, params.batch_size)
-    return Fit(model, history, early_stop, durations)
+    return Fit(model, history, early_stop, durations, network.describe_model(model, adapted))
 
 
 def run_lesson(params: Params, out_dir: Path, verbose: int | None = None) -> Metrics:
@@ -179,16 +164,16 @@ def run_lesson(params: Params, out_dir: Path, verbose: int | None = None) -> Met
         figures = {"articles": lesson_figure(lesson.show_articles, arrays.X_train_raw, arrays.y_train),
                    "distribution": lesson_figure(lesson.show_class_distribution, arrays.y_train)}
         fit = fit_lesson(params, arrays, lesson, verbose)
+        save_trained(out_dir, fit)  # first: a later failure must not lose the training
         figures["curves"] = lesson_figure(lesson.plot_history, fit.history)
         outputs["evaluate"], (test_loss, test_accuracy) = captured(lesson.evaluate, fit.model,
                                                                    arrays.X_test, arrays.y_test)
     probabilities = fit.model.predict(arrays.X_test, verbose=0).astype("float32")
+    # Step 4 reads its calibration on the validation images: the test set stays for step 5.
+    val_probabilities = fit.model.predict(arrays.X_val, verbose=0).astype("float32")
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fit.model.save(out_dir / "model.keras")
-    W1, b1, W2, b2 = (w.astype("float32") for w in fit.model.get_weights())
-    np.savez_compressed(out_dir / "weights.npz", W1=W1, b1=b1, W2=W2, b2=b2)
-    np.savez_compressed(out_dir / "predictions.npz", probabilities=probabilities)
+    np.savez_compressed(out_dir / "predictions.npz", probabilities=probabilities,
+                        validation=val_probabilities, validation_labels=arrays.y_val.astype("uint8"))
     for name, png in figures.items():
         atomic_write_bytes(out_dir / "lecon" / f"{name}.png", png)
     es = fit.early_stop
@@ -214,6 +199,20 @@ def run_lesson(params: Params, out_dir: Path, verbose: int | None = None) -> Met
         "sha256": hashlib.sha256(LESSON.read_bytes()).hexdigest(),
         "executed_lines": sorted(executed | module_level_lines(LESSON))})
     return metrics
+
+
+def save_trained(out_dir: Path, fit: Fit) -> None:
+    """What training alone produced: the Keras model, its history, its weights and its architecture record."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fit.model.save(out_dir / "model.keras")
+    atomic_write_json(out_dir / "history.json", {"history": fit.curves(), "epoch_seconds": fit.epoch_seconds})
+    dense = [layer for layer in fit.model.layers if type(layer).__name__ == "Dense"]
+    weights = {}
+    for index, layer in enumerate(dense, start=1):
+        kernel, bias = architecture.weight_names(index)
+        weights[kernel], weights[bias] = (w.astype("float32") for w in layer.get_weights())
+    np.savez_compressed(out_dir / "weights.npz", **weights)
+    architecture.write(out_dir, fit.architecture)
 
 
 def layer_summary(model) -> list[Layer]:

@@ -1,0 +1,60 @@
+"""What the lesson program declares, read from its source without importing it: its sections and parameters."""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from pipeline.common.errors import PipelineError
+from pipeline.publish.notebook_text import HELP, Parameter
+
+LESSON = "pipeline/lesson.py"
+_START = re.compile(r"^\s*#\s*--8<--\s*\[start:([\w-]+)\]", re.M)  # a marker line, not a mention
+NOT_PARAMETERS = ("main",)  # the script's own entry point repeats the others' parameters
+
+
+def lesson_sections(root: Path) -> list[str]:
+    """Names of the lesson's sections, in the order of the file (the order students run them)."""
+    names = _START.findall((root / LESSON).read_text(encoding="utf-8"))
+    return list(dict.fromkeys(names))
+
+
+def lesson_parameters(root: Path, params: dict) -> list[Parameter]:
+    """Every parameter with a default of the lesson's functions, in the order of the file, and where
+    params.yaml holds its value: a parameter added to a lesson function reaches the notebook's
+    parameters cell and the script's options with no edit here."""
+    found: dict[str, Parameter] = {}
+    tree = ast.parse((root / LESSON).read_text(encoding="utf-8"))
+    for function in (node for node in tree.body if isinstance(node, ast.FunctionDef)):
+        if function.name in NOT_PARAMETERS:
+            continue
+        args = function.args.args[len(function.args.args) - len(function.args.defaults):]
+        for arg in args:
+            if arg.arg not in found:
+                key = _params_key(arg.arg, params, function.name)
+                found[arg.arg] = Parameter(arg.arg, key, HELP.get(arg.arg) or f"valeur de « {key} » dans params.yaml")
+    return list(found.values())
+
+
+def _params_key(name: str, params: dict, function: str) -> str:
+    """Where params.yaml holds the value of the lesson's parameter `name`: a top-level key or a section's."""
+    if name in params:
+        return name
+    for section, values in params.items():
+        if isinstance(values, dict) and name in values:
+            return f"{section}.{name}"
+    raise PipelineError(f"le paramètre « {name} » de la fonction {function} de la leçon n'existe pas dans params.yaml.",
+                        where=f"{LESSON}, fonction {function}",
+                        fix=f"ajoutez « {name} » à params.yaml et à pipeline/common/config.py, ou donnez-lui "
+                            "un autre nom qui y figure.")
+
+
+def parameter_values(root: Path, params: dict) -> dict[str, object]:
+    """{name used by the sections: value from params.yaml}, in the lesson's order."""
+    values = {}
+    for p in lesson_parameters(root, params):
+        value = params
+        for part in p.key.split("."):
+            value = value[part]
+        values[p.name] = value
+    return values
