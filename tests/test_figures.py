@@ -435,7 +435,7 @@ def figures_the_templates_show() -> set[str]:
 def test_every_figure_draws_visible_marks_and_says_what_it_shows(every_figure):
     """Not just a Figure object: ink on the canvas, and words (a title, an axis label or a legend)."""
     for name, fig in every_figure.items():
-        pixels = matplotlib.image.imread(io.BytesIO(charts.to_png(fig)))[..., :3]
+        pixels = matplotlib.image.imread(io.BytesIO(style.to_png(fig)))[..., :3]
         background = pixels[0, 0]
         drawn = np.abs(pixels - background).max(axis=2) > 0.1
         assert drawn.mean() > 0.01, f"{name} : figure presque vide ({100 * drawn.mean():.2f} % de pixels)"
