@@ -163,9 +163,9 @@ def test_demo_works_with_the_keyboard_alone(page, site_url, built_project):
     # The page shows the network's answer for the drawn pixels (recomputed at the next frame).
     page.wait_for_function("""() => {
       const r = window.demo.forward(window.demo.state.pixels);
-      const active = r.hidden.reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
+      const active = r.outputs[0].reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
       return document.querySelector('#demo-source').textContent === 'Votre dessin' &&
-             document.querySelector('#demo-couche-2').dataset.actifs === String(active);
+             document.querySelector('#demo-dense-1').dataset.actifs === String(active);
     }""")
 
     # 4. The tool list: the eraser, chosen from the keyboard, removes ink.
