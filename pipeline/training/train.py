@@ -32,7 +32,7 @@ from pipeline.common.io import atomic_write_bytes, atomic_write_json
 from pipeline.common.schema import Evaluation, Layer, Metrics, Sizes, TestScores, from_dict, read_metrics, write_metrics
 from pipeline.training.trace import module_level_lines, trace_lines
 
-LESSON = Path(__file__).with_name("lesson.py")
+LESSON = Path(__file__).resolve().parents[1] / "lesson.py"  # pipeline/lesson.py, one folder up
 
 
 def quiet_tensorflow() -> None:
