@@ -14,6 +14,7 @@ from pipeline.figures.charts import percent_floor
 from pipeline.common.io import read_json
 from pipeline.experiments.context import build as build_experiments
 from pipeline.pages.run_context import build_run_context
+from pipeline.pages.live_training import build as build_live
 from pipeline.common.schema import Metrics, read_metrics
 
 BALANCE_TOLERANCE = 1.5  # max/min class count above which we call the training set unbalanced
@@ -50,6 +51,8 @@ class Artifacts:
     demo_asset_bytes: int = 0  # docs/assets/demo.{js,css}, downloaded with the Démo
     stages: tuple = ()  # the stage table (pipeline/build/stages.py), shown on the maintainers' page
     carnet: dict | None = None  # artifacts/carnet.json: the notebook and script to download, Colab link
+    live: dict | None = None  # artifacts/entrainer.json: the subset exported for « Entraîner dans le navigateur »
+    tfjs: dict | None = None  # artifacts/tfjs.json: the TensorFlow.js files copied into the site
 
 
 def load_artifacts(job) -> Artifacts:
@@ -72,6 +75,8 @@ def load_artifacts(job) -> Artifacts:
         demo_asset_bytes=sum(path.stat().st_size for path in assets if path.exists()),
         stages=tuple(stages_table(job.root)),
         carnet=read_json(job.input("carnet", "artifacts/carnet.json")),
+        live=read_json(job.input("navigateur", "artifacts/entrainer.json")),
+        tfjs=read_json(job.input("tfjs", "artifacts/tfjs.json")),
     )
 
 
@@ -109,6 +114,8 @@ def build_context(a: Artifacts) -> dict:
         # Measured answers (make experiences); None unless measured with these parameters and this code.
         "experiments": build_experiments(a.experiments, metrics["params"], a.run["key"]),
         "answers": build_answers(metrics, a.figures),  # the exercises' answers, computed from this run
+        # « Entraîner dans le navigateur »; None (page not published) without the exported subset.
+        "live": build_live(a.live, a.tfjs, metrics, a.run, a.experiments, a.run["key"]),
         **build_run_context(a.timings, provenance, a.bench),
     }
 
