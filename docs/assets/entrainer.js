@@ -129,6 +129,7 @@
       bestEpoch: 0,
       stoppedEarly: false,
       onEpochEnd(epoch, logs) {
+        if (logs.val_loss === undefined) return;  // époque interrompue
         if (logs.val_loss < best) {           // amélioration
           best = logs.val_loss;
           wait = 0;
@@ -395,6 +396,7 @@
         await yieldToBrowser();
       },
       onEpochEnd(epoch, logs) {
+        if (logs.val_loss === undefined) return;  // an epoch cut short by Arrêter: no validation, no row
         const e = { epoch: epoch + 1, loss: logs.loss, acc: logs.acc ?? logs.accuracy, val_loss: logs.val_loss,
                     val_acc: logs.val_acc ?? logs.val_accuracy, updates: run.updates,
                     seconds: (performance.now() - epochStart) / 1000 };

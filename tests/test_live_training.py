@@ -1,0 +1,168 @@
+"""The « Entraîner » page's exports: architecture record or its fallback, stratified subset, TensorFlow.js pins, code from JS."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import tarfile
+
+import numpy as np
+import pytest
+
+from pipeline.common.errors import PipelineError
+from pipeline.pages.live_training import _validation_count
+from pipeline.pages.render import code_section
+from pipeline.publish import live_training, tfjs_vendor
+
+
+def write_weights(folder, *shapes):
+    """weights.npz with one (W, b) pair per Dense layer, as the training stage writes it."""
+    arrays = {}
+    for k, (n_in, n_out) in enumerate(shapes, start=1):
+        arrays[f"W{k}"] = np.zeros((n_in, n_out), np.float32)
+        arrays[f"b{k}"] = np.zeros(n_out, np.float32)
+    np.savez(folder / "weights.npz", **arrays)
+
+
+def test_without_a_record_the_layers_come_from_the_weights_shapes(tmp_path):
+    write_weights(tmp_path, (784, 64), (64, 32), (32, 10))
+    arch = live_training.read_architecture(tmp_path)
+    assert arch["input_shape"] == [28, 28]
+    assert [(l["kind"], l.get("units"), l.get("activation")) for l in arch["layers"]] == [
+        ("Flatten", 784, None), ("Dense", 64, "relu"), ("Dense", 32, "relu"), ("Dense", 10, "softmax")]
+    assert [l["weights"] for l in live_training.dense_layers(arch)] == ["W1", "W2", "W3"]
+    assert live_training.dense_layers(arch)[0]["params"] == 784 * 64 + 64
+
+
+def test_the_architecture_record_wins_over_the_weights(tmp_path):
+    write_weights(tmp_path, (784, 128), (128, 10))
+    record = {"input_shape": [28, 28], "layers": [
+        {"kind": "Flatten", "name": "flatten", "units": 784},
+        {"kind": "Dense", "name": "dense", "units": 128, "activation": "relu", "inputs": 784, "params": 100480,
+         "weights": "W1", "bias": "b1"},
+        {"kind": "Dropout", "name": "dropout", "rate": 0.2},
+        {"kind": "Dense", "name": "dense_1", "units": 10, "activation": "softmax", "inputs": 128, "params": 1290,
+         "weights": "W2", "bias": "b2"}]}
+    (tmp_path / "architecture.json").write_text(json.dumps(record))
+    assert live_training.read_architecture(tmp_path) == record
+
+
+def test_a_run_without_record_or_weights_is_a_clear_error(tmp_path):
+    np.savez(tmp_path / "weights.npz", other=np.zeros(3))
+    with pytest.raises(PipelineError, match="architecture.json"):
+        live_training.read_architecture(tmp_path)
+
+
+def test_every_prefix_of_ten_images_holds_one_image_of_each_class():
+    labels = np.repeat(np.arange(10), 60)
+    order = live_training.interleaved(labels, 50, np.random.default_rng(0))
+    assert len(order) == 500 and len(set(order.tolist())) == 500
+    blocks = labels[order].reshape(-1, 10)
+    assert all(sorted(block) == list(range(10)) for block in blocks)
+    assert not all((block == np.arange(10)).all() for block in blocks)  # shuffled inside blocks
+
+
+@pytest.mark.parametrize("blocks, fraction", [(500, 0.1), (230, 0.1), (100, 0.25), (7, 0.5)])
+def test_validation_blocks_are_the_fraction_evenly_spread(blocks, fraction):
+    chosen = live_training.validation_blocks(blocks, fraction)
+    assert chosen.sum() == int(blocks * fraction + 1e-9)
+    gaps = np.diff(np.flatnonzero(chosen))
+    assert gaps.size == 0 or gaps.max() - gaps.min() <= 1
+    assert _validation_count(blocks * 10, fraction) == 10 * chosen.sum()  # the page's text counts the same
+
+
+def test_the_subset_comes_from_its_own_official_sets_and_round_trips(tiny_images, monkeypatch):
+    images, labels = tiny_images
+    monkeypatch.setattr(live_training, "TRAIN_PER_CLASS", 3)
+    monkeypatch.setattr(live_training, "TEST_PER_CLASS", 1)
+    test_images = 255 - images  # another set: its images differ from every training image
+    params = {"epochs": 20, "batch_size": 32, "learning_rate": 0.001, "validation_fraction": 0.1,
+              "early_stopping": {"patience": 3, "restore_best_weights": True, "monitor": "val_loss"}}
+    arch = {"input_shape": [28, 28], "layers": [{"kind": "Dense", "units": 128}, {"kind": "Dense", "units": 10}]}
+    files, facts = live_training.build_files((images, labels), (test_images, labels), arch, params, seed=1)
+    data = json.loads(files["donnees.js"].decode().split("\n", 1)[1].split("=", 1)[1].strip().rstrip(";"))
+    train_idx, test_idx = data["train"]["source_indices"], data["test"]["source_indices"]
+    assert np.array_equal(live_training.unpack_images(data["train"]["images"]), images[train_idx])
+    assert np.array_equal(live_training.unpack_images(data["test"]["images"]), test_images[test_idx])
+    assert data["train"]["labels"] == labels[train_idx].tolist()
+    assert np.bincount(data["test"]["labels"], minlength=10).tolist() == [1] * 10
+    assert (facts["train_count"], facts["test_count"]) == (30, 10)
+    assert facts["defaults"]["hidden_units"] == 128 and facts["defaults"]["train_images"] == 30
+    # gzip with mtime 0: the same subset gives the same bytes (the site's key does not churn).
+    again, _ = live_training.build_files((images, labels), (test_images, labels), arch, params, seed=1)
+    assert again == files
+
+
+# ---- TensorFlow.js from npm ----------------------------------------------------------------------
+
+def fake_tarball(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as archive:
+        for name, content in files.items():
+            info = tarfile.TarInfo(f"package/{name}")
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    return out.getvalue()
+
+
+def test_integrity_is_npm_sha512_in_base64():
+    data = b"tfjs"
+    assert tfjs_vendor.integrity_of(data) == "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
+    for pin in tfjs_vendor.PINS:
+        assert pin.integrity.startswith("sha512-") and len(base64.b64decode(pin.integrity[7:])) == 64
+        assert pin.url == f"https://registry.npmjs.org/{pin.name}/-/{pin.name.split('/')[1]}-{tfjs_vendor.VERSION}.tgz"
+
+
+def test_a_cached_tarball_with_a_wrong_hash_is_downloaded_again_and_checked(tmp_path, monkeypatch):
+    good = fake_tarball({"dist/a.js": b"ok"})
+    pin = tfjs_vendor.NpmPin("@x/pkg", tfjs_vendor.integrity_of(good), ("dist/a.js",))
+    (tmp_path / pin.tarball).write_bytes(b"truncated")
+    downloads = []
+
+    def fetch(url, target):
+        downloads.append(url)
+        target.write_bytes(good)
+
+    monkeypatch.setattr("pipeline.data.dataset.fetch", fetch)
+    assert tfjs_vendor.tarball_bytes(pin, tmp_path) == good
+    assert downloads == [pin.url]
+    assert tfjs_vendor.tarball_bytes(pin, tmp_path) == good and len(downloads) == 1  # cached now
+
+
+def test_a_download_that_does_not_match_the_pin_is_refused(tmp_path, monkeypatch):
+    pin = tfjs_vendor.NpmPin("@x/pkg", tfjs_vendor.integrity_of(b"expected"), ("dist/a.js",))
+    monkeypatch.setattr("pipeline.data.dataset.fetch", lambda url, target: target.write_bytes(b"tampered"))
+    with pytest.raises(PipelineError, match="empreinte"):
+        tfjs_vendor.tarball_bytes(pin, tmp_path)
+    assert not (tmp_path / pin.tarball).exists()
+
+
+def test_vendor_files_are_the_pinned_files_the_wasm_as_a_script_and_the_licence(tmp_path):
+    tarball = fake_tarball({"dist/tf.min.js": b"var tf;", "dist/x-simd.wasm": b"\0asm\1\0\0\0"})
+    pin = tfjs_vendor.NpmPin("@x/pkg", tfjs_vendor.integrity_of(tarball), ("dist/tf.min.js", "dist/x-simd.wasm"))
+    (tmp_path / pin.tarball).write_bytes(tarball)
+    files = tfjs_vendor.vendor_files(tmp_path, (pin,))
+    assert files["tf.min.js"] == b"var tf;"
+    script = files["x-simd.wasm.js"].decode()
+    encoded = script.split(f"window.{tfjs_vendor.WASM_GLOBAL} = \"")[1].split('"')[0]
+    assert base64.b64decode(encoded) == b"\0asm\1\0\0\0"
+    assert b"Apache License" in files["LICENSE.txt"] and b"Version 2.0" in files["LICENSE.txt"]
+    assert pin.integrity.encode() in files["NOTICE.txt"]
+
+
+def test_code_sections_are_read_from_javascript_markers(tmp_path):
+    (tmp_path / "a.js").write_text("x();\n  // --8<-- [start:fit]\n  await model.fit(x, y);\n  // --8<-- [end:fit]\n")
+    assert code_section(tmp_path, "a.js", "fit") == "await model.fit(x, y);"
+
+
+def test_the_page_shows_the_javascript_that_runs():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    template = (root / "templates" / "entrainer.md.jinja").read_text(encoding="utf-8")
+    for section in ("model", "compile", "early_stopping", "fit"):
+        assert f'code("docs/assets/entrainer.js", "{section}")' in template
+        assert code_section(root, "docs/assets/entrainer.js", section)
+    assert "restoreBestWeights" in code_section(root, "docs/assets/entrainer.js", "early_stopping")
+    assert "model.fit(" in code_section(root, "docs/assets/entrainer.js", "fit")
