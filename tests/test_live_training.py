@@ -166,3 +166,62 @@ def test_the_page_shows_the_javascript_that_runs():
         assert code_section(root, "docs/assets/entrainer.js", section)
     assert "restoreBestWeights" in code_section(root, "docs/assets/entrainer.js", "early_stopping")
     assert "model.fit(" in code_section(root, "docs/assets/entrainer.js", "fit")
+
+
+# ---- The page's text ------------------------------------------------------------------------------
+
+def page_text(experiments=None) -> str:
+    """templates/entrainer.md.jinja rendered with hand-made facts, as the pages stage renders it."""
+    from pathlib import Path
+
+    from factories import make_context, make_metrics
+    from pipeline.pages import live_training as page
+    from pipeline.pages import render
+
+    root = Path(__file__).resolve().parents[1]
+    metrics = make_metrics()
+    arch = {"input_shape": [28, 28], "layers": [
+        {"kind": "Flatten", "name": "flatten", "units": 784},
+        {"kind": "Dense", "name": "dense", "units": 128, "activation": "relu", "weights": "W1", "bias": "b1"},
+        {"kind": "Dense", "name": "dense_1", "units": 10, "activation": "softmax", "weights": "W2", "bias": "b2"}]}
+    live = {"train_count": 5000, "test_count": 1000, "train_per_class": 500, "test_per_class": 100,
+            "sizes": {"donnees.js": 3_500_000, "reseau.js": 900}, "raw_image_bytes": 4_704_000,
+            "architecture": arch, "validation_fraction": 0.1, "architecture_record": False,
+            "defaults": {"epochs": 20, "batch_size": 32, "learning_rate": 0.001, "hidden_units": 128, "patience": 3,
+                         "restore_best_weights": True, "monitor": "val_loss", "train_images": 5000}}
+    tfjs = {"version": "4.22.0", "packages": [{"name": "@tensorflow/tfjs", "integrity": "sha512-x", "url": "u"}],
+            "sizes": {"tf.es2017.min.js": 1_105_894, "LICENSE.txt": 11_358}}
+    context = make_context()
+    raw = experiments(metrics["params"], context["run"]["key"]) if experiments else None
+    context["live"] = page.build(live, tfjs, metrics, {"seconds": 22.4}, raw, context["run"]["key"])
+    env = render.make_environment(root / "templates", root, "site")
+    return render.render_template(env, "entrainer.md.jinja", context)
+
+
+def measured(params: dict, key: str) -> dict:
+    """artifacts/experiments.json as `make experiences` writes it, for the three questions the page cites."""
+    from pipeline.experiments.questions import SCHEMA
+
+    def variant(vid, reference, test, val=0.88):
+        return {"id": vid, "label": vid, "reference": reference, "test_accuracy": {"mean": test},
+                "val_accuracy": {"mean": val}, "epochs_run": {"mean": 7.3}, "seconds": {"mean": 12.0}}
+    questions = [{"id": q, "seeds": [1, 2, 3], "variants": [variant(ref, True, 0.876), variant(other, False, t)]}
+                 for q, ref, other, t in (("taux", "x1", "x10", 0.851), ("lot", "b32", "b512", 0.869),
+                                          ("largeur", "n128", "n32", 0.861))]
+    return {"schema": SCHEMA, "base_params": params, "base_key": key, "questions": questions}
+
+
+def test_without_experiments_the_page_says_make_experiences_measures_them():
+    text = page_text()
+    assert "`make experiences`" in text and "cette construction rapide du site ne l'a pas fait" in text
+    assert "Mesuré avec Keras" not in text
+    assert "5\u00a0000 images d'entraînement" in text and "1\u00a0000 images du **jeu de test**" in text
+    assert "141 mises à jour par\népoque en lots de 32 et 9 en lots de 512" in text  # 4 500 images
+
+
+def test_with_experiments_each_change_sits_beside_what_keras_measured():
+    text = page_text(measured)
+    assert "cette construction rapide" not in text
+    assert "exactitude de test 85,1\u00a0% contre 87,6\u00a0%" in text  # learning rate × 10
+    assert "exactitude de test 86,9\u00a0% contre 87,6\u00a0%" in text  # lots de 512
+    assert "Keras n'a pas été essayé avec 16 neurones\u00a0: la mesure la plus proche est celle de 32 neurones" in text

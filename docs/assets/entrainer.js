@@ -288,9 +288,10 @@
       if (!s.points.length) continue;
       ctx.strokeStyle = COLOURS[s.colour]; ctx.fillStyle = COLOURS[s.colour]; ctx.lineWidth = 2;
       ctx.beginPath();
-      s.points.forEach(([x, y], i) => {
+      // A new epoch starts a new segment: the training mean restarts with it, as in Keras's progress bar.
+      s.points.forEach(([x, y, segment], i) => {
         const py = Y(Math.min(opts.yMax, Math.max(opts.yMin, y)));
-        if (i === 0) ctx.moveTo(X(x), py); else ctx.lineTo(X(x), py);
+        if (i === 0 || segment !== s.points[i - 1][2]) ctx.moveTo(X(x), py); else ctx.lineTo(X(x), py);
       });
       ctx.stroke();
       if (s.dots) for (const [x, y] of s.points) { ctx.beginPath(); ctx.arc(X(x), Y(y), 3, 0, 2 * Math.PI); ctx.fill(); }
@@ -304,13 +305,13 @@
     const val = run ? run.epochs.map((e) => [e.epoch, e]) : [];
     const losses = [...train.map((p) => p[2]), ...val.map(([, e]) => e.val_loss), LN10];
     drawChart($("entrainer-courbe-exactitude"), [
-      { colour: "train", points: train.map(([x, acc]) => [x, acc]) },
-      { colour: "val", points: val.map(([x, e]) => [x, e.val_acc]), dots: true },
+      { colour: "train", points: train.map(([x, acc, , epoch]) => [x, acc, epoch]) },
+      { colour: "val", points: val.map(([x, e]) => [x, e.val_acc, 0]), dots: true },
     ], { xMax, yMin: 0, yMax: 1, yTicks: [0, 0.2, 0.4, 0.6, 0.8, 1], yFormat: (v) => percent(v, 0) });
     const lossMax = Math.min(4, Math.max(2.5, ...losses) * 1.05);
     drawChart($("entrainer-courbe-perte"), [
-      { colour: "train", points: train.map(([x, , loss]) => [x, loss]) },
-      { colour: "val", points: val.map(([x, e]) => [x, e.val_loss]), dots: true },
+      { colour: "train", points: train.map(([x, , loss, epoch]) => [x, loss, epoch]) },
+      { colour: "val", points: val.map(([x, e]) => [x, e.val_loss, 0]), dots: true },
     ], { xMax, yMin: 0, yMax: lossMax, yTicks: [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5].filter((t) => t <= lossMax),
          yFormat: (v) => decimal(v, 1), reference: LN10, referenceLabel: "hasard : ln 10 ≈ 2,30" });
     const last = run && run.epochs[run.epochs.length - 1];
@@ -385,9 +386,10 @@
           run.stopped = true;
         }
         const now = performance.now();
-        if (now - last > REDRAW_MS || batch + 1 === batchesPerEpoch) {
+        if (now - last > REDRAW_MS || batch === 0 || batch + 1 === batchesPerEpoch) {
           last = now;
-          run.trainPoints.push([run.epochs.length + (batch + 1) / batchesPerEpoch, sumAcc / seen, sumLoss / seen]);
+          run.trainPoints.push([run.epochs.length + (batch + 1) / batchesPerEpoch, sumAcc / seen, sumLoss / seen,
+                                run.epochs.length]);
           $("entrainer-progression").value = run.epochs.length + (batch + 1) / batchesPerEpoch;
           $("entrainer-lot-en-cours").textContent = "Époque " + (run.epochs.length + 1) + " sur " + run.settings.epochs
             + ", lot " + integer(batch + 1) + " sur " + integer(batchesPerEpoch) + ".";
