@@ -138,6 +138,18 @@ def test_a_download_that_does_not_match_the_pin_is_refused(tmp_path, monkeypatch
     assert not (tmp_path / pin.tarball).exists()
 
 
+def test_without_the_registry_the_build_says_where_to_put_the_tarball(tmp_path, monkeypatch):
+    pin = tfjs_vendor.NpmPin("@x/pkg", tfjs_vendor.integrity_of(b"expected"), ("dist/a.js",))
+
+    def offline(url, target):
+        raise OSError("Network is unreachable")
+
+    monkeypatch.setattr("pipeline.data.dataset.fetch", offline)
+    with pytest.raises(PipelineError, match="impossible de télécharger @x/pkg") as error:
+        tfjs_vendor.tarball_bytes(pin, tmp_path)
+    assert str(tmp_path) in error.value.fix and "TFJS_CACHE" in error.value.fix
+
+
 def test_vendor_files_are_the_pinned_files_the_wasm_as_a_script_and_the_licence(tmp_path):
     tarball = fake_tarball({"dist/tf.min.js": b"var tf;", "dist/x-simd.wasm": b"\0asm\1\0\0\0"})
     pin = tfjs_vendor.NpmPin("@x/pkg", tfjs_vendor.integrity_of(tarball), ("dist/tf.min.js", "dist/x-simd.wasm"))

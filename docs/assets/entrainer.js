@@ -594,6 +594,6 @@
         + integer(state.data.test.count) + " images de test chargées.");
   }
 
-  window.entrainer = { state, start, stop, kerasProbabilities, checkKeras, split, isValidationBlock };
+  window.entrainer = { state, start, stop, buildModel, kerasProbabilities, checkKeras, split, isValidationBlock };
   init();
 })();

@@ -181,3 +181,22 @@ def test_without_its_data_the_page_says_so_and_cannot_start(page, site_url):
     page.wait_for_function("document.querySelector('#entrainer-moteur').classList.contains('entrainer-probleme')")
     assert "données d'entraînement n'ont pas pu être chargées" in page.inner_text("#entrainer-moteur")
     assert not page.is_enabled("#entrainer-demarrer")
+
+
+def test_the_model_follows_the_architecture_record_with_two_hidden_layers(page, site_url):
+    open_page(page, site_url + "entrainer.html")
+    layers = page.evaluate("""(() => {
+      const arch = { input_shape: [28, 28], layers: [
+        { kind: "Flatten", name: "flatten", units: 784 },
+        { kind: "Dense", name: "dense", units: 64, activation: "relu" },
+        { kind: "Dense", name: "dense_1", units: 32, activation: "relu" },
+        { kind: "Dropout", name: "dropout", rate: 0.2 },
+        { kind: "Dense", name: "dense_2", units: 10, activation: "softmax" }] };
+      const model = window.entrainer.buildModel(arch, 16);  // 16 replaces the first hidden layer's 64
+      const out = model.layers.map((l) => [l.getClassName(), l.units || null,
+                                           l.activation ? l.activation.getClassName() : null, l.rate ?? null]);
+      model.dispose();
+      return out;
+    })()""")
+    assert layers == [["Flatten", None, None, None], ["Dense", 16, "relu", None], ["Dense", 32, "relu", None],
+                      ["Dropout", None, None, 0.2], ["Dense", 10, "softmax", None]]
