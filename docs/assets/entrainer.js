@@ -24,8 +24,10 @@
   function secondsText(s) {
     return decimal(s, s < 10 ? 1 : 0) + NBSP + "s";
   }
-  function rate(x) {  // a learning rate as typed: 0,001 ; 1e-5 → 0,00001
-    return String(Number(x.toPrecision(6))).replace(".", ",");
+  function rate(x) {  // a learning rate in French: 0,001 ; 1e-5 → 0,000 01 (decimals grouped by three)
+    const text = x < 1e-6 ? x.toExponential(2) : x.toFixed(10).replace(/0+$/, "").replace(/\.$/, "");
+    const [whole, decimals] = text.split(".");
+    return decimals === undefined ? whole : whole + "," + decimals.replace(/(\d{3})(?=\d)/g, "$1" + NBSP);
   }
 
   // ---- Data: uint8 images, gzip then base64 ---------------------------------------------------------
@@ -476,6 +478,7 @@
       run = await train(settings);
       state.attempts.push(run);
       addAttemptRow(run);
+      run.demo = tryOnDemoImages(state.model, run);
       const how = run.stopped ? "arrêté à votre demande après " : run.stoppedEarly
         ? "arrêté par EarlyStopping après " : "terminé après ";
       say("Entraînement " + how + run.epochs.length + " époque" + (run.epochs.length > 1 ? "s" : "")
@@ -548,6 +551,46 @@
     return { worst, test };
   }
 
+  // ---- The network just trained, on the Démo's 100 test images ------------------------------------------
+
+  function argmaxRows(values, classes) {
+    const out = [];
+    for (let i = 0; i < values.length / classes; i++) {
+      let best = 0;
+      for (let j = 1; j < classes; j++) if (values[i * classes + j] > values[i * classes + best]) best = j;
+      out.push(best);
+    }
+    return out;
+  }
+
+  function tryOnDemoImages(model, run) {
+    const sample = window.DEMO_IMAGES;
+    if (!sample) return null;
+    const classes = sample.classes.length;
+    const ours = argmaxRows(tf.tidy(() => model.predict(
+      tf.tensor(new Float32Array(base64Bytes(sample.images.base64)), sample.images.shape).div(255)).dataSync()), classes);
+    const keras = argmaxRows(new Float32Array(base64Bytes(sample.keras.base64).buffer), classes);
+    const rows = sample.classes.map((name) => ({ name, total: 0, ours: 0, keras: 0 }));
+    sample.labels.forEach((label, i) => {
+      rows[label].total += 1;
+      rows[label].ours += ours[i] === label ? 1 : 0;
+      rows[label].keras += keras[i] === label ? 1 : 0;
+    });
+    const body = $("entrainer-demo-classes").querySelector("tbody");
+    body.replaceChildren();
+    for (const r of rows) {
+      const row = document.createElement("tr");
+      [r.name, r.ours + " sur " + r.total, r.keras + " sur " + r.total].forEach((t) => cell(row, t));
+      body.appendChild(row);
+    }
+    const total = (key) => rows.reduce((n, r) => n + r[key], 0);
+    $("entrainer-demo-classes").hidden = false;
+    $("entrainer-demo-resultat").textContent = "Le réseau de l'essai " + run.number + " classe correctement "
+      + total("ours") + " des " + sample.labels.length + " images de la Démo" + NBSP + "; celui de Keras, "
+      + total("keras") + ".";
+    return { ours: total("ours"), keras: total("keras") };
+  }
+
   // ---- Start-up ----------------------------------------------------------------------------------------
 
   function fail(text) {
@@ -576,6 +619,11 @@
     } catch (error) {
       fail("Les données d'entraînement n'ont pas pu être décompressées" + NBSP + ": " + error.message + ".");
       return;
+    }
+    const duration = window.ENTRAINER_DUREE_KERAS;
+    if (duration && duration.seconds > 0) {
+      $("entrainer-keras-duree").textContent = secondsText(duration.seconds) + " ("
+        + secondsText(duration.seconds / duration.epochs) + " par époque)";
     }
     state.backend = await chooseBackend();
     $("entrainer-moteur").textContent = state.backend.fast

@@ -115,7 +115,7 @@ def build_context(a: Artifacts) -> dict:
         "experiments": build_experiments(a.experiments, metrics["params"], a.run["key"]),
         "answers": build_answers(metrics, a.figures),  # the exercises' answers, computed from this run
         # « Entraîner dans le navigateur »; None (page not published) without the exported subset.
-        "live": build_live(a.live, a.tfjs, metrics, a.run, a.experiments, a.run["key"]),
+        "live": build_live(a.live, a.tfjs, metrics, a.experiments, a.run["key"]),
         **build_run_context(a.timings, provenance, a.bench),
     }
 

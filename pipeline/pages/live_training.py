@@ -20,7 +20,7 @@ EXPERIMENTS = (
 )
 
 
-def build(live: dict | None, tfjs: dict | None, metrics: dict, run: dict, experiments: dict | None,
+def build(live: dict | None, tfjs: dict | None, metrics: dict, experiments: dict | None,
           run_key: str) -> dict | None:
     """The page's `live` value, or None when the build exported no data for it (the page is not published)."""
     if not live or not tfjs:
@@ -45,7 +45,7 @@ def build(live: dict | None, tfjs: dict | None, metrics: dict, run: dict, experi
         "updates_512": fr.integer(math.ceil((d["train_images"] - val) / 512)),
         "tfjs": {"version": tfjs["version"], "packages": tfjs["packages"],
                  "library_mb": _megabytes(sum(size for name, size in tfjs["sizes"].items() if name.endswith(".js")))},
-        "keras": _keras(metrics, run),
+        "keras": _keras(metrics),
         "experiments": [_experiment(e, experiments, params, run_key, metrics) for e in EXPERIMENTS],
         "measured": is_current(experiments, params, run_key),
     }
@@ -76,10 +76,10 @@ def _layer(layer: dict) -> str:
     return f"`{layer['kind']}`"
 
 
-def _keras(metrics: dict, run: dict) -> dict:
+def _keras(metrics: dict) -> dict:
+    """The Keras run's row (its duration varies between builds: the page reads it from entrainer/data/duree.js)."""
     p = metrics["params"]
     es = p["early_stopping"]
-    seconds = run.get("seconds", 0.0)
     return {
         "settings": (f"{p['epochs']} époques au plus, lots de {p['batch_size']}, taux {_plain(p['learning_rate'])}, "
                      f"{p['hidden_units']} neurones, patience {es['patience']}, "
@@ -87,8 +87,6 @@ def _keras(metrics: dict, run: dict) -> dict:
                      f"{fr.integer(metrics['sizes']['fit'])} images"),
         "epochs": metrics["epochs_run"], "best_epoch": metrics["best_epoch"],
         "test_accuracy": fr.percent(metrics["test"]["accuracy"]),
-        "seconds": fr.seconds(seconds),
-        "per_epoch": fr.seconds(seconds / max(metrics["epochs_run"], 1)),
         "fit_count": fr.integer(metrics["sizes"]["fit"]),
         "updates": fr.integer(math.ceil(metrics["sizes"]["fit"] / p["batch_size"])),
     }

@@ -21,6 +21,9 @@ TRAIN_PER_CLASS = 500  # 5 000 training images: one epoch takes about a second w
 TEST_PER_CLASS = 100  # 1 000 held-out test images, from the official test set (never trained on)
 MAX_DATA_BYTES = 6_000_000  # the budget for the page's data as shipped
 DATA_FILE, NETWORK_FILE = "donnees.js", "reseau.js"
+# The Keras run's duration, alone in its own file: it differs from one cold build to the next, the
+# rest of the page does not (tests/test_reproducible.py lists it among the time-dependent files).
+DURATION_FILE, DURATION_GLOBAL = "duree.js", "ENTRAINER_DUREE_KERAS"
 DATA_GLOBAL, NETWORK_GLOBAL = "ENTRAINER_DONNEES", "ENTRAINER_RESEAU"
 DATA_FOLDER = Path("entrainer") / "data"  # inside docs/, published as site/entrainer/data/
 
@@ -151,6 +154,11 @@ def live_training_stage(job) -> None:
     architecture = read_architecture(run_dir)
     files, facts = build_files(train, test, architecture, job.params.to_dict(), job.params.seed)
     facts["architecture_record"] = (run_dir / "architecture.json").exists()  # else derived from weights.npz
+    run = read_json(run_dir / "run.json")
+    metrics = read_json(run_dir / "metrics.json")
+    files[DURATION_FILE] = script(DURATION_GLOBAL, "Durée de l'entraînement Keras de ce rapport, écrite par "
+                                  "« make report » : ne pas modifier.",
+                                  {"seconds": run.get("seconds", 0.0), "epochs": metrics["epochs_run"]})
     for name, content in files.items():
         atomic_write_bytes(job.out("docs/entrainer/data/") / name, content)
     atomic_write_json(job.out("artifacts/entrainer.json"), facts)

@@ -43,7 +43,7 @@ def expected_split(fraction: float, images: int) -> tuple[int, int]:
     return images - val, val
 
 
-def test_one_epoch_on_the_default_subset_learns_and_counts_one_update_per_batch(page, site_url, exported):
+def test_one_epoch_on_the_default_subset_learns_and_counts_one_update_per_batch(page, site_url, site_dir, exported):
     network, data = exported
     open_page(page, site_url + "entrainer.html")
     assert page.get_attribute("#entrainer-moteur", "data-moteur") == "wasm"
@@ -63,8 +63,17 @@ def test_one_epoch_on_the_default_subset_learns_and_counts_one_update_per_batch(
     assert "141" in row and f"{NB}%" in row
     attempts = page.locator("#entrainer-essais tbody tr")
     assert attempts.count() == 2 and "Keras" in attempts.nth(0).inner_text()
+    assert f"{NB}s par époque)" in page.inner_text("#entrainer-keras-duree")  # from entrainer/data/duree.js
     assert "lots de 32" in attempts.nth(1).inner_text()
     assert "WebAssembly" in attempts.nth(1).inner_text()
+
+    # The network just trained answers on the Démo's 100 images, beside Keras's (counted here in Python).
+    sample = demo.read_data_script(site_dir / "demo" / "data" / "images.js")
+    keras_correct = int((demo.decode_array(sample["keras"]).argmax(axis=1) == np.array(sample["labels"])).sum())
+    counts = page.evaluate("window.entrainer.state.attempts[0].demo")
+    assert counts["keras"] == keras_correct and 50 <= counts["ours"] <= 100
+    assert f"classe correctement {counts['ours']} des 100 images de la Démo" in page.inner_text("#entrainer-demo-resultat")
+    assert page.locator("#entrainer-demo-classes tbody tr").count() == 10
 
     run = train(page, 2, **{"lot": 512})
     assert [e["updates"] for e in run["epochs"]] == [math.ceil(n_train / 512)] == [9]
