@@ -14,6 +14,7 @@ import argparse
 import functools
 import http.server
 import json
+import os
 import statistics
 import threading
 import time
@@ -63,6 +64,7 @@ def measure(epochs: int, images: int, cpu: bool) -> dict:
     if not (site / "entrainer.html").exists():
         raise SystemExit("site/entrainer.html absent : lancez d'abord « make report ».")
     server, url = serve(site)
+    load_before = os.getloadavg()[0]  # a shared machine: the load says how much to trust the figure
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
@@ -94,7 +96,8 @@ def measure(epochs: int, images: int, cpu: bool) -> dict:
             "hidden_units": run["settings"]["hiddenUnits"], "epoch_seconds": seconds,
             "seconds_per_epoch": statistics.median(steady), "wall_seconds": wall,
             "val_accuracy": [e["val_acc"] for e in run["epochs"]], "target_seconds": TARGET_SECONDS,
-            "chromium": CHROMIUM, "measured": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            "chromium": CHROMIUM, "measured": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)], "cores": os.cpu_count()}
 
 
 def main() -> None:
@@ -108,7 +111,8 @@ def main() -> None:
         print(f"époque {k} : {s:.2f} s (exactitude de validation {result['val_accuracy'][k - 1]:.3f})")
     verdict = "atteint" if result["seconds_per_epoch"] <= TARGET_SECONDS else "manqué"
     print(f"{result['backend']} : {result['seconds_per_epoch']:.2f} s par époque pour {result['train_images']} images "
-          f"(lots de {result['batch_size']}) ; objectif ≤ {TARGET_SECONDS:g} s : {verdict}")
+          f"(lots de {result['batch_size']}) ; objectif ≤ {TARGET_SECONDS:g} s : {verdict} "
+          f"(charge de la machine {result['load_average'][0]:.1f} → {result['load_average'][1]:.1f}, {result['cores']} cœurs)")
     RESULTS.mkdir(parents=True, exist_ok=True)
     name = "entrainer-cpu.json" if args.cpu else "entrainer.json"
     (RESULTS / name).write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
