@@ -603,6 +603,8 @@
     $("entrainer-reglages").addEventListener("submit", (event) => { event.preventDefault(); start(); });
     $("entrainer-arreter").addEventListener("click", stop);
     drawCurves();
+    // Material's light/dark toggle changes this attribute: redraw the axes in the new ink.
+    new MutationObserver(drawCurves).observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
     if (typeof window.tf === "undefined" || !tf.sequential) {
       fail("La bibliothèque TensorFlow.js n'a pas pu être chargée (fichier vendor/tfjs/tf.es2017.min.js). "
            + "Relancez « make report », qui la télécharge et la vérifie.");
