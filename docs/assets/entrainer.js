@@ -13,6 +13,7 @@
   // ---- French number formatting ----------------------------------------------------------------
 
   function decimal(x, digits) {
+    if (!Number.isFinite(x)) return "n/d";  // a diverged loss (NaN, infinity), as Python's fr.decimal says it
     return x.toFixed(digits).replace("-", "\u2212").replace(".", ",");
   }
   function percent(p, digits = 1) {
@@ -355,7 +356,7 @@
   function addAttemptRow(a) {
     const row = document.createElement("tr");
     row.className = "entrainer-essai";
-    cell(row, "Essai " + a.number + (a.stopped ? " (arrêté)" : ""));
+    cell(row, "Essai " + a.number + (a.diverged ? " (divergé)" : a.stopped ? " (arrêté)" : ""));
     cell(row, "TensorFlow.js, " + a.backend);
     cell(row, settingsText(a.settings));
     cell(row, a.epochs.length + (a.bestEpoch ? " (meilleure" + NBSP + ": " + a.bestEpoch + ")" : ""));
@@ -383,6 +384,10 @@
         run.updates += 1;
         run.totalUpdates += 1;
         sumLoss += logs.loss; sumAcc += (logs.acc ?? logs.accuracy); seen += 1;
+        if (!Number.isFinite(logs.loss)) {
+          run.diverged = true;        // NaN or infinity: the weights are lost, more epochs cannot help
+          model.stopTraining = true;
+        }
         if (state.stopRequested) {
           model.stopTraining = true;  // fit() leaves its loop right after this batch
           run.stopped = true;
@@ -479,12 +484,17 @@
       state.attempts.push(run);
       addAttemptRow(run);
       run.demo = tryOnDemoImages(state.model, run);
-      const how = run.stopped ? "arrêté à votre demande après " : run.stoppedEarly
-        ? "arrêté par EarlyStopping après " : "terminé après ";
-      say("Entraînement " + how + run.epochs.length + " époque" + (run.epochs.length > 1 ? "s" : "")
-          + (run.test ? NBSP + ": exactitude sur les " + integer(state.data.test.count) + " images de test "
-            + percent(run.test.accuracy) : "") + " (" + secondsText(run.seconds) + ", "
-          + secondsText(run.secondsPerEpoch) + " par époque).");
+      if (run.diverged) {
+        say("Entraînement arrêté" + NBSP + ": la perte n'est plus un nombre (NaN), les poids ont divergé. "
+            + "Le taux d'apprentissage est sans doute trop grand" + NBSP + ": essayez une valeur plus petite.");
+      } else {
+        const how = run.stopped ? "arrêté à votre demande après " : run.stoppedEarly
+          ? "arrêté par EarlyStopping après " : "terminé après ";
+        say("Entraînement " + how + run.epochs.length + " époque" + (run.epochs.length > 1 ? "s" : "")
+            + (run.test ? NBSP + ": exactitude sur les " + integer(state.data.test.count) + " images de test "
+              + percent(run.test.accuracy) : "") + " (" + secondsText(run.seconds) + ", "
+            + secondsText(run.secondsPerEpoch) + " par époque).");
+      }
       $("entrainer-lot-en-cours").textContent = "";
     } catch (error) {
       say("L'entraînement a échoué" + NBSP + ": " + error.message + ". Rechargez la page pour recommencer.");
