@@ -16,6 +16,7 @@ from pipeline.figures.style import percent_floor
 from pipeline.common.io import read_json
 from pipeline.experiments.context import build as build_experiments, test_accuracy_over_seeds
 from pipeline.pages.run_context import build_run_context
+from pipeline.pages.live_training import build as build_live
 from pipeline.common.schema import Metrics, read_metrics
 
 BALANCE_TOLERANCE = 1.5  # max/min class count above which we call the training set unbalanced
@@ -54,6 +55,8 @@ class Artifacts:
     stages: tuple = ()  # the stage table (pipeline/build/stages.py), shown on the maintainers' page
     carnet: dict | None = None  # artifacts/carnet.json: the notebook and script to download, Colab link
     trajectory: dict | None = None  # runs/<key>/trajectory.json: the same seed to `epochs`, never stopped
+    live: dict | None = None  # artifacts/entrainer.json: the subset exported for « Entraîner dans le navigateur »
+    tfjs: dict | None = None  # artifacts/tfjs.json: the TensorFlow.js files copied into the site
 
 
 def load_artifacts(job) -> Artifacts:
@@ -78,6 +81,8 @@ def load_artifacts(job) -> Artifacts:
         stages=tuple(stages_table(job.root)),
         carnet=read_json(job.input("carnet", "artifacts/carnet.json")),
         trajectory=_optional_json(run_dir / "trajectory.json"),
+        live=read_json(job.input("navigateur", "artifacts/entrainer.json")),
+        tfjs=read_json(job.input("tfjs", "artifacts/tfjs.json")),
     )
 
 
@@ -118,6 +123,8 @@ def build_context(a: Artifacts) -> dict:
         "answers": build_answers(metrics, a.figures, a.trajectory),  # the exercises' answers, from this run
         # Every EarlyStopping rule on the whole trajectory (None without one: older runs, variants).
         "regles": a.trajectory and replay_all(a.trajectory, metrics["params"], metrics),
+        # « Entraîner dans le navigateur »; None (page not published) without the exported subset.
+        "live": build_live(a.live, a.tfjs, metrics, a.experiments, a.run["key"]),
         **build_run_context(a.timings, provenance, a.bench),
     }
 

@@ -62,6 +62,8 @@ def open_page(page, site_url: str, built_project: Path, doc: str, scheme: str) -
     page.wait_for_load_state("load")
     if doc == "demo.md":
         page.wait_for_function("window.demo && window.demo.ready")
+    if doc == "entrainer.md":
+        page.wait_for_function("window.entrainer && window.entrainer.state.ready", timeout=60_000)
     shown = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
     assert shown == SCHEMES[scheme], f"{doc} : schéma {shown!r} au lieu de {SCHEMES[scheme]!r}"
 
@@ -275,3 +277,24 @@ def test_print_stylesheet_keeps_the_text_and_drops_the_screen_furniture(page, si
     page.emulate_media(media="print")
     for selector in ["#demo-effacer", ".demo-charger", "#demo-outil", ".demo-galerie"]:
         assert page.evaluate(f"getComputedStyle(document.querySelector('{selector}')).display") == "none", selector
+
+
+# -- « Entraîner dans le navigateur » from the keyboard alone -----------------------------------------
+
+def test_training_page_works_with_the_keyboard_alone(page, site_url, built_project, axe):
+    open_page(page, site_url, built_project, "entrainer.md", "light")
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    tab_to(page, "e.id === 'entrainer-epoques-max'")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("1")
+    tab_to(page, "e.id === 'entrainer-demarrer'")
+    page.keyboard.press("Enter")
+    assert focused_id(page) == "entrainer-arreter"  # Stop is where the keyboard is while training runs
+    page.wait_for_function("window.entrainer.state.attempts.length === 1 && !window.entrainer.state.running",
+                           timeout=120_000)
+    assert focused_id(page) == "entrainer-demarrer"
+    assert page.get_attribute("#entrainer-etat", "aria-live") == "polite"
+    assert "Entraînement terminé après 1 époque" in page.inner_text("#entrainer-etat")
+    # Filled tables and curves: still no serious violation.
+    serious = [v for v in axe.run(page).response["violations"] if v["impact"] in IMPACTS]
+    assert not serious, describe(serious)
