@@ -21,6 +21,9 @@ from bench.summary import (EPOCH_RATIO_MAX, REPORT_RATIO_MAX, REPORT_RSS_MAX_GB,
 RESULTS = Path(__file__).resolve().parent / "results"
 SEED = ("seed (énoncé)", "bench.seed_reference", [])
 PROJECT = ("projet (params.yaml)", "bench.project_training", [])
+# The cost of the XLA decision (issue 20), measured every time beside the project as built: params.yaml
+# turns XLA off so that the downloaded script gives the site's numbers; this is what that costs.
+PROJECT_XLA = ("projet + XLA (jit_compile: true)", "bench.project_training", ["--jit"])
 # One speed option at a time (--options): float32 prepared once, steps_per_execution, XLA, threads.
 TF_THREADS = ["--intra-threads", "0", "--inter-threads", "0"]  # TensorFlow's own thread pools
 OPTIONS = [
@@ -79,7 +82,7 @@ def timed(label: str, module: str, extra: list[str], epochs: int, tag: str) -> d
 
 def timing(args) -> dict:
     """Alternate every candidate `runs` times, then the seed's full script and the cold report."""
-    plan = [SEED, PROJECT] + (OPTIONS if args.options else [])
+    plan = [SEED, PROJECT, PROJECT_XLA] + (OPTIONS if args.options else [])
     raw: dict[str, list[dict]] = {label: [] for label, _, _ in plan}
     log(f"Mesure : {len(plan)} candidats × {args.runs} runs × {args.epochs} époques (alternés)")
     for i in range(args.runs):

@@ -176,7 +176,11 @@ def make_artifacts(counts=None, bench=None, arch: architecture.Architecture | No
         figures=with_alt_texts(make_figure_facts(arch), metrics, data_info), demo=make_demo_facts(),
         run={"key": "abc123", "finished": "2026-11-26T05:59:00+0000", "seconds": 12.5},
         timings={"epoch_seconds": [0.5, 0.6, 0.4]},
-        outputs={"shapes": "Images d'entraînement : (60000, 28, 28)\n", "evaluate": "Exactitude : 0.8772\n"},
+        outputs={"shapes": "Images d'entraînement : (60000, 28, 28)\n", "evaluate": "Exactitude : 0.8772\n",
+                 "fit_log": "".join(f"Epoch {e + 1}/20\n1688/1688 - 1s - 700us/step - accuracy: {a:.4f} - loss: {l:.4f}"
+                                    f" - val_accuracy: {va:.4f} - val_loss: {vl:.4f}\n"
+                                    for e, (a, l, va, vl) in enumerate(zip(*(metrics["history"][k] for k in (
+                                        "accuracy", "loss", "val_accuracy", "val_loss")))))},
         provenance=make_provenance(), bench=bench, demo_asset_bytes=23000)
 
 

@@ -11,7 +11,7 @@ from factories import BASE_HISTORY, make_artifacts, make_context, make_figure_fa
 from pipeline.pages import answers
 from pipeline.common import fr
 from pipeline.pages import render as rendering
-from pipeline.pages.answers import Replay, replay_early_stopping
+from pipeline.common.early_stopping import Replay, replay_early_stopping
 from pipeline.pages.context import build_context
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ from pipeline.figures.catalogue import README_FOLDER
 
 pytestmark = pytest.mark.slow
 # Pages that record when and how long, by design; every other page must be byte-identical.
-TIME_DEPENDENT = {"reproductibilite.md"}
+TIME_DEPENDENT = {"reproductibilite.md", "duree.js"}  # duree.js: the Keras run's seconds for « Entraîner »
 
 
 def outputs(root):

@@ -38,6 +38,7 @@ class Params:
     jit_compile: bool = False  # XLA changes float rounding: the downloads would not give the site's numbers
     threads: int = 1  # TensorFlow thread pools; one is fastest for this tiny net on 2 cores, 0 = TF decides
     deterministic: bool = False  # TensorFlow op determinism: slower, bit-identical reruns
+    trajectory: bool = True  # also train the same seed to `epochs` without stopping, weights recorded
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

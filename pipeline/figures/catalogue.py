@@ -12,6 +12,7 @@ import numpy as np
 from pipeline.figures import charts, style
 from pipeline.figures import network
 from pipeline.common import architecture, fr
+from pipeline.common.early_stopping import replay_all
 from pipeline.data.dataset import CLASS_NAMES
 
 GRID_SIZE = 24  # articles in the data page's grid
@@ -34,7 +35,8 @@ def taken_for(name: str, count: int = 1) -> str:
 
 
 def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabilities, weights,
-             arch: architecture.Architecture, validation: tuple | None = None) -> tuple[dict, dict]:
+             arch: architecture.Architecture, validation: tuple | None = None,
+             trajectory: dict | None = None) -> tuple[dict, dict]:
     """Return ({figure name: PNG bytes}, facts) for every figure of the site.
 
     `validation`: (probabilities, labels) of the validation images, for step 4's calibration (the
@@ -77,6 +79,9 @@ def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabi
                                                  worked.probabilities[0], int(y_test[worked_index]), names,
                                                  [layer.activation for layer in arch.hidden]),
     }
+    rules = trajectory and replay_all(trajectory, metrics["params"], metrics)
+    if rules:  # every EarlyStopping rule on the whole trajectory (make report records it)
+        drawings["regles"] = charts.early_stopping_rules(trajectory["history"], rules["rows"])
     pngs = {name: style.to_png(fig) for name, fig in drawings.items()}
     true = int(y_test[worked_index])
     facts = {
@@ -104,6 +109,8 @@ def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabi
         "confident_errors": _confident_errors(probabilities, y_test),
         "readme_folder": README_FOLDER,
         "readme_figures": [name for name in README_FIGURES if name in pngs],
+        "regles": rules and [{"label": r["plain_label"], **r["raw"]} for r in rules["rows"]],
+        "regles_epochs": rules and rules["epochs"],
     }
     facts["alt"] = alt_texts(facts, metrics, counts, (int(x_train.min()), int(x_train.max())), names)
     return pngs, facts
@@ -165,6 +172,12 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
                              "claires sur fond noir et titrées par leur classe.")
     alt["lecon/distribution"] = ("Diagramme en barres de l'énoncé : nombre d'images d'entraînement par classe, "
                                  f"{count_text}.")
+    if facts.get("regles"):
+        alt["regles"] = (f"En haut, les pertes d'entraînement et de validation sur les {facts['regles_epochs']} époques "
+                         "d'un entraînement sans arrêt ; en bas, pour chaque règle d'EarlyStopping, l'époque où elle "
+                         "arrête et l'époque dont elle garde les poids : "
+                         + " ; ".join(f"{r['label']}, arrêt après l'époque {r['stop']}, époque {r['kept']} gardée"
+                                      for r in facts["regles"]) + ".")
     alt["lecon/curves"] = (f"Les deux graphiques de l'énoncé sur {metrics['epochs_run']} époques : l'exactitude (à "
                            "gauche) et la perte (à droite), d'entraînement et de validation.")
     if crowded is not None:

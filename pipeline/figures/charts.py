@@ -193,3 +193,30 @@ def pixel_histogram(raw: np.ndarray):
         ax.yaxis.set_minor_formatter(NullFormatter())
     fig.tight_layout()
     return french_ticks(fig)
+
+
+def early_stopping_rules(history: dict, rules: list[dict]):
+    """Top: the whole trajectory's training and validation loss (every epoch up to the limit). Bottom: one
+    row per EarlyStopping rule, a bar from epoch 1 to where it stops and a dot on the epoch it keeps."""
+    epochs = np.arange(1, len(history["val_loss"]) + 1)
+    colour = {name: code for name, (_, code) in CURVE_COLOURS.items()}
+    fig, (ax_loss, ax_rules) = plt.subplots(
+        2, 1, figsize=(11, 4 + 0.45 * len(rules)), sharex=True, layout="constrained",
+        gridspec_kw={"height_ratios": [3, 0.5 * len(rules)]})
+    ax_loss.plot(epochs, history["loss"], "-o", color=colour["train"], markersize=4, label="Entraînement")
+    ax_loss.plot(epochs, history["val_loss"], "--s", color=colour["validation"], markersize=4, label="Validation")
+    ax_loss.set_ylabel("Perte")
+    ax_loss.set_title(f"La même graine entraînée {len(epochs)} époques sans arrêt : où chaque règle s'arrête")
+    ax_loss.grid(alpha=0.3)
+    ax_loss.legend(loc="upper center", frameon=False, ncol=2)
+    for row, rule in enumerate(rules):
+        ax_rules.barh(row, rule["raw"]["stop"] - 0.6, left=0.7, height=0.45, color=GREY, alpha=0.45)
+        ax_rules.plot([rule["raw"]["kept"]], [row], "o", color=colour["best"], markersize=9,
+                      markeredgecolor="black")
+    ax_rules.set_yticks(range(len(rules)), [r["plain_label"] for r in rules])
+    ax_rules.invert_yaxis()
+    ax_rules.set_xlabel("Époque (barre : époques jouées ; rond vert : époque dont les poids sont gardés)")
+    ax_rules.set_xticks(epochs)
+    ax_rules.set_xlim(0.5, len(epochs) + 0.5)
+    ax_rules.grid(axis="x", alpha=0.3)
+    return french_ticks(fig)

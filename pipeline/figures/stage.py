@@ -19,9 +19,11 @@ def figures_stage(job) -> None:
     predictions = np.load(run_dir / "predictions.npz")
     probabilities = predictions["probabilities"]
     validation = (predictions["validation"], predictions["validation_labels"])
+    trajectory_file = run_dir / "trajectory.json"
+    trajectory = read_json(trajectory_file) if trajectory_file.exists() else None
     weights = dict(np.load(run_dir / "weights.npz"))
     pngs, facts = draw_all(job.params.seed, x_train, y_train, x_test, y_test, metrics.to_dict(),
-                           probabilities, weights, architecture.read(run_dir), validation)
+                           probabilities, weights, architecture.read(run_dir), validation, trajectory)
     folder = job.out("docs/figures/")
     for name, png in pngs.items():
         atomic_write_bytes(folder / f"{name}.png", png)

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from pipeline.common import fr
+from pipeline.common.early_stopping import direction, replay_run
 
 RANDOM_LOSS = math.log(10)  # cross-entropy of a network that gives 1/10 to each of the 10 classes
 LOSS_RISE = 0.01  # validation loss must rise this much above its minimum to call it a rise (as context.py)
@@ -19,94 +20,6 @@ PATIENCE_VARIANT = 1  # the patience exercise (5 if the run already uses 1)
 LONG_RUN = 40  # the "no early stop" exercise: epochs: 40 and patience: 40
 MONITOR_FR = {"val_loss": "la perte de validation", "val_accuracy": "l'exactitude de validation"}
 BEST_FR = {"min": "la plus basse", "max": "la plus haute"}
-
-
-def direction(monitor: str) -> str:
-    """'min' for a loss, 'max' for an accuracy: what Keras's mode="auto" infers from the name."""
-    name = monitor.removeprefix("val_")
-    if name == "loss":
-        return "min"
-    if name == "accuracy":
-        return "max"
-    raise ValueError(f"quantité surveillée inconnue : {monitor!r} (val_loss ou val_accuracy)")
-
-
-@dataclass(frozen=True)
-class Replay:
-    """What EarlyStopping would have done on a recorded history. Epochs are 1-based, as Keras prints them.
-
-    When `known` is False the replay ran out of recorded epochs: `needs` is the first epoch it would
-    have needed, `best_epoch` and `wait` the state it had reached; the other fields are None.
-    """
-    known: bool
-    epochs_run: int | None = None  # epochs trained before training ended
-    stopped_early: bool | None = None  # ended by EarlyStopping, before `epochs`
-    best_epoch: int | None = None  # the epoch with the best monitored value (Keras's best_epoch + 1)
-    evaluated_epoch: int | None = None  # whose weights the model holds at the end
-    needs: int | None = None
-    wait: int | None = None  # epochs without improvement at the end of the record (unknown replays)
-
-
-def replay_early_stopping(values, patience: int, restore_best_weights: bool, epochs: int,
-                          mode: str = "min", min_delta: float = 0.0, baseline: float | None = None,
-                          start_from_epoch: int = 0, verbose: int = 0) -> Replay:
-    """Keras 3's EarlyStopping.on_epoch_end / on_train_end, replayed on `values` (one per epoch).
-
-    Keras 3.15 (keras/src/callbacks/early_stopping.py): epochs before `start_from_epoch` are ignored;
-    at each later epoch's end `wait += 1`; a value better than the best so far by more than
-    `min_delta` becomes the best, and resets `wait` to 0 only if it also beats `baseline`; otherwise,
-    once `wait >= patience` (and past the first epoch), training stops. At the end of training,
-    stopped early or not, restore_best_weights=True puts back the best epoch's weights (if any epoch
-    was watched); with False the model keeps the last epoch's. `verbose` changes nothing but the log.
-    """
-    if mode not in ("min", "max"):
-        raise ValueError(f"mode inconnu : {mode!r} (min ou max)")
-    values = list(values)
-    delta = abs(min_delta)
-
-    def better(current, reference):
-        return reference is None or (current + delta < reference if mode == "min" else current - delta > reference)
-
-    best, best_index, wait = None, None, 0
-    for index in range(min(epochs, len(values))):
-        if index < start_from_epoch:
-            continue
-        current = values[index]
-        if best_index is None:
-            best_index = index  # Keras keeps these weights even before any improvement
-        wait += 1
-        if better(current, best):
-            best, best_index = current, index
-            if baseline is None or better(current, baseline):
-                wait = 0
-            continue
-        if wait >= patience and index > 0:
-            return _ended(index + 1, True, best_index, restore_best_weights)
-    if epochs > len(values):
-        return Replay(known=False, needs=len(values) + 1,
-                      best_epoch=None if best_index is None else best_index + 1, wait=wait)
-    return _ended(epochs, False, best_index, restore_best_weights)
-
-
-def _ended(epochs_run: int, stopped_early: bool, best_index: int | None, restore: bool) -> Replay:
-    """The final state; `best_index` is 0-based, None when no epoch was watched (start_from_epoch)."""
-    best_epoch = None if best_index is None else best_index + 1
-    return Replay(known=True, epochs_run=epochs_run, stopped_early=stopped_early, best_epoch=best_epoch,
-                  evaluated_epoch=best_epoch if restore and best_epoch else epochs_run)
-
-
-def replay_run(history: dict, params: dict, **changes) -> Replay:
-    """The replay for this run's parameters with `changes` (any EarlyStopping field, or `epochs`).
-
-    Every field of params.yaml's `early_stopping` section is passed on by name, so a field added there
-    (and to the lesson's make_early_stopping) reaches the replay with no edit here; a field the replay
-    does not know fails loudly instead of being ignored.
-    """
-    es = {**params["early_stopping"], **{k: v for k, v in changes.items() if k != "epochs"}}
-    monitor = es.pop("monitor")
-    mode = es.pop("mode", "auto")
-    return replay_early_stopping(history[monitor], epochs=changes.get("epochs", params["epochs"]),
-                                 mode=direction(monitor) if mode == "auto" else mode, **es)
 
 
 def updates_per_epoch(images: int, batch_size: int) -> int:
@@ -133,9 +46,15 @@ def most_populated(rows: list[dict]) -> dict:
 # ---------------------------------------------------------------------------------------------
 # French, ready-to-print answers for the templates.
 
-def build_answers(metrics: dict, facts: dict) -> dict:
-    """Everything the training and curves pages' answers print, computed from metrics.json and figures.json."""
-    history, params = metrics["history"], metrics["params"]
+def build_answers(metrics: dict, facts: dict, trajectory: dict | None = None) -> dict:
+    """Everything the training and curves pages' answers print, computed from metrics.json and figures.json.
+
+    With the run's trajectory (the same seed trained to `epochs` without stopping; the lesson's run is
+    its prefix), every EarlyStopping rule is replayed on all the epochs: no answer needs another run.
+    """
+    params = metrics["params"]
+    run_history = metrics["history"]  # the lesson's run: the table of epochs the pages show
+    history = trajectory["history"] if trajectory else run_history  # what the EarlyStopping rules replay on
     es = params["early_stopping"]
     now = Evaluated(history, metrics["best_epoch"] if metrics["restored_best"] else metrics["epochs_run"])
     # The replay of this very run must give back what Keras did; if not, no replayed answer is given.
@@ -160,6 +79,7 @@ def build_answers(metrics: dict, facts: dict) -> dict:
         return out
 
     patience = PATIENCE_VARIANT if es["patience"] != PATIENCE_VARIANT else 5
+    long_run = params["epochs"] if trajectory else LONG_RUN  # the trajectory holds every epoch up to the limit
     other_monitor = "val_accuracy" if es["monitor"] == "val_loss" else "val_loss"
     fit, batch = metrics["sizes"]["fit"], params["batch_size"]
     batch_variant = BATCH_VARIANT if batch != BATCH_VARIANT else 32
@@ -174,19 +94,19 @@ def build_answers(metrics: dict, facts: dict) -> dict:
         "surveillance": {"value": other_monitor, **variant(monitor=other_monitor)},
         "restauration": {"value": not es["restore_best_weights"],
                          **variant(restore_best_weights=not es["restore_best_weights"])},
-        "sans_arret": {"epochs": LONG_RUN, "patience": LONG_RUN, "restore": es["restore_best_weights"],
-                       **variant(epochs=LONG_RUN, patience=LONG_RUN)},
-        "meilleures": best_epochs(history),
+        "sans_arret": {"epochs": long_run, "patience": long_run, "restore": es["restore_best_weights"],
+                       "trajectory": bool(trajectory), **variant(epochs=long_run, patience=long_run)},
+        "meilleures": best_epochs(run_history),
         "lot": {"value": batch_variant, "images": fr.integer(fit), "batch": batch,
                 "updates": fr.integer(updates), "updates_variant": fr.integer(updates_variant),
                 "ratio": fr.decimal(updates / updates_variant, 1), "fewer": updates_variant < updates,
                 "last_batch": fr.integer(fit - (updates - 1) * batch),
                 "total_updates": fr.integer(updates * metrics["epochs_run"])},
         "random_loss": fr.decimal(RANDOM_LOSS, 2),
-        "random_ratio": fr.decimal(RANDOM_LOSS / min(history["val_loss"]), 1),  # ln 10 / lowest validation loss
-        "train_loss_every_epoch": all(b < a for a, b in zip(history["loss"], history["loss"][1:])),
-        "first_epoch": first_epoch(history, updates),
-        "rise": loss_rise(history),
+        "random_ratio": fr.decimal(RANDOM_LOSS / min(run_history["val_loss"]), 1),  # ln 10 / lowest validation loss
+        "train_loss_every_epoch": all(b < a for a, b in zip(run_history["loss"], run_history["loss"][1:])),
+        "first_epoch": first_epoch(run_history, updates),
+        "rise": loss_rise(run_history),
         "calibration": calibration(facts["calibration"], facts.get("calibration_set", "test")),
     }
 

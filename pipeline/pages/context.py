@@ -7,6 +7,7 @@ from pathlib import Path
 from pipeline.common import architecture, fr
 from pipeline.pages import network_context
 from pipeline.pages.answers import build_answers
+from pipeline.common.early_stopping import replay_all
 from pipeline.build.deps import closure
 from pipeline.data.dataset import CLASS_NAMES
 from pipeline.pages.results import (comparison, limits, references, softmax_demo, results_on_test, weights,
@@ -15,6 +16,7 @@ from pipeline.figures.style import percent_floor
 from pipeline.common.io import read_json
 from pipeline.experiments.context import build as build_experiments, test_accuracy_over_seeds
 from pipeline.pages.run_context import build_run_context
+from pipeline.pages.live_training import build as build_live
 from pipeline.common.schema import Metrics, read_metrics
 
 BALANCE_TOLERANCE = 1.5  # max/min class count above which we call the training set unbalanced
@@ -52,6 +54,9 @@ class Artifacts:
     demo_asset_bytes: int = 0  # docs/assets/demo.{js,css}, downloaded with the Démo
     stages: tuple = ()  # the stage table (pipeline/build/stages.py), shown on the maintainers' page
     carnet: dict | None = None  # artifacts/carnet.json: the notebook and script to download, Colab link
+    trajectory: dict | None = None  # runs/<key>/trajectory.json: the same seed to `epochs`, never stopped
+    live: dict | None = None  # artifacts/entrainer.json: the subset exported for « Entraîner dans le navigateur »
+    tfjs: dict | None = None  # artifacts/tfjs.json: the TensorFlow.js files copied into the site
 
 
 def load_artifacts(job) -> Artifacts:
@@ -75,6 +80,9 @@ def load_artifacts(job) -> Artifacts:
         demo_asset_bytes=sum(path.stat().st_size for path in assets if path.exists()),
         stages=tuple(stages_table(job.root)),
         carnet=read_json(job.input("carnet", "artifacts/carnet.json")),
+        trajectory=_optional_json(run_dir / "trajectory.json"),
+        live=read_json(job.input("navigateur", "artifacts/entrainer.json")),
+        tfjs=read_json(job.input("tfjs", "artifacts/tfjs.json")),
     )
 
 
@@ -112,7 +120,11 @@ def build_context(a: Artifacts) -> dict:
         "downloads": _downloads(a.carnet),  # « Télécharger le carnet » (macro telecharger)
         # Measured answers (make experiences); None unless measured with these parameters and this code.
         "experiments": build_experiments(a.experiments, metrics["params"], a.run["key"]),
-        "answers": build_answers(metrics, a.figures),  # the exercises' answers, computed from this run
+        "answers": build_answers(metrics, a.figures, a.trajectory),  # the exercises' answers, from this run
+        # Every EarlyStopping rule on the whole trajectory (None without one: older runs, variants).
+        "regles": a.trajectory and replay_all(a.trajectory, metrics["params"], metrics),
+        # « Entraîner dans le navigateur »; None (page not published) without the exported subset.
+        "live": build_live(a.live, a.tfjs, metrics, a.experiments, a.run["key"]),
         **build_run_context(a.timings, provenance, a.bench),
     }
 
@@ -241,5 +253,6 @@ def _training(metrics: dict) -> dict:
                   "accuracy": fr.percent(h["accuracy"][i], 2), "val_accuracy": fr.percent(h["val_accuracy"][i], 2)}
                  for i in range(run)],
         "batches_per_epoch": fr.integer(-(-metrics["sizes"]["fit"] // metrics["params"]["batch_size"])),
+        "batches_raw": -(-metrics["sizes"]["fit"] // metrics["params"]["batch_size"]),  # as Keras prints it
         "batches_128": fr.integer(-(-metrics["sizes"]["fit"] // 128)),  # for the batch-size exercise
     }

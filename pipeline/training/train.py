@@ -17,10 +17,8 @@ What the pipeline adds to `pipeline/lesson.py`, in the order it happens:
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
-import io
 import os
 import sys
 import time
@@ -33,7 +31,8 @@ from pipeline.common import architecture
 from pipeline.common.config import Params
 from pipeline.common.io import atomic_write_bytes, atomic_write_json
 from pipeline.common.schema import Evaluation, Layer, Metrics, Sizes, TestScores, from_dict, read_metrics, write_metrics
-from pipeline.training import evaluate, network
+from pipeline.training import evaluate, network, trajectory
+from pipeline.training.capture import captured, lesson_figure, tee_stdout
 from pipeline.training.trace import module_level_lines, trace_lines
 
 LESSON = Path(__file__).resolve().parents[1] / "lesson.py"  # pipeline/lesson.py, where students see it
@@ -42,12 +41,11 @@ LESSON = Path(__file__).resolve().parents[1] / "lesson.py"  # pipeline/lesson.py
 def quiet_tensorflow() -> None:
     """Before the first TensorFlow import: its C++ INFO and WARNING lines are not for students.
 
-    With the CPU build (requirements.lock), these two settings leave only Keras's progress; errors,
-    Python's and TensorFlow's, stay visible. oneDNN off changes neither the numbers nor the speed
-    of this XLA-compiled network (measured: identical metrics.json, same seconds per epoch).
+    Errors, Python's and TensorFlow's, stay visible. oneDNN keeps TensorFlow's default (on, on x86):
+    without XLA it changes the rounding of the matrix products, and the students' script, which runs
+    with the defaults, must find the site's numbers (tests/test_e2e.py).
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # INFO and WARNING hidden, ERROR shown
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # its "oneDNN custom operations" banner ignores the level
 
 
 def prepare_tensorflow(params: Params):
@@ -127,8 +125,12 @@ class Fit:
         return {k: [float(v) for v in values] for k, values in self.history.history.items()}
 
 
-def fit_lesson(params: Params, arrays: Arrays, lesson, verbose: int | None = None) -> Fit:
-    """Build, compile and fit with the lesson's own functions, with the speed options applied."""
+def fit_lesson(params: Params, arrays: Arrays, lesson, verbose: int | None = None, early_stop=None,
+               callbacks: tuple = ()) -> Fit:
+    """Build, compile and fit with the lesson's own functions, with the speed options applied.
+
+    `early_stop`: the lesson's EarlyStopping from params.yaml by default; `callbacks`: added to fit's.
+    """
     with warnings.catch_warnings():
         # Keras 3 advises keras.Input over the seed's Flatten(input_shape=...): keep the seed's code.
         warnings.filterwarnings("ignore", message=".*input_shape.*", category=UserWarning)
@@ -143,9 +145,10 @@ def fit_lesson(params: Params, arrays: Arrays, lesson, verbose: int | None = Non
     model.jit_compile = params.jit_compile and not params.dropout
     durations: list[float] = []
     progress = verbose if verbose is not None else (1 if sys.stdout.isatty() else 2)  # bar, or a line per epoch
-    add_fit_options(model, progress, [epoch_timer(durations)])
-    # Every EarlyStopping field of params.yaml, by name: a new one reaches the lesson's function unedited.
-    early_stop = lesson.make_early_stopping(**dataclasses.asdict(params.early_stopping))
+    add_fit_options(model, progress, [epoch_timer(durations), *callbacks])
+    if early_stop is None:
+        # Every EarlyStopping field of params.yaml, by name: a new one reaches the lesson's function unedited.
+        early_stop = lesson.make_early_stopping(**dataclasses.asdict(params.early_stopping))
     history = lesson.train(model, arrays.X_fit, arrays.y_fit, arrays.X_val, arrays.y_val, early_stop,
                            params.epochs, params.batch_size)
     return Fit(model, history, early_stop, durations, network.describe_model(model, adapted))
@@ -163,7 +166,9 @@ def run_lesson(params: Params, out_dir: Path, verbose: int | None = None) -> Met
                                         arrays.X_test, arrays.y_test)
         figures = {"articles": lesson_figure(lesson.show_articles, arrays.X_train_raw, arrays.y_train),
                    "distribution": lesson_figure(lesson.show_class_distribution, arrays.y_train)}
-        fit = fit_lesson(params, arrays, lesson, verbose)
+        with tee_stdout() as log:  # the lines Keras prints, shown on the training page as students see them
+            fit = fit_lesson(params, arrays, lesson, verbose)
+        outputs["fit_log"] = log.getvalue()
         save_trained(out_dir, fit)  # first: a later failure must not lose the training
         figures["curves"] = lesson_figure(lesson.plot_history, fit.history)
         outputs["evaluate"], (test_loss, test_accuracy) = captured(lesson.evaluate, fit.model,
@@ -174,6 +179,8 @@ def run_lesson(params: Params, out_dir: Path, verbose: int | None = None) -> Met
 
     np.savez_compressed(out_dir / "predictions.npz", probabilities=probabilities,
                         validation=val_probabilities, validation_labels=arrays.y_val.astype("uint8"))
+    if params.trajectory:
+        record_trajectory(params, arrays, lesson, out_dir, fit.architecture)
     for name, png in figures.items():
         atomic_write_bytes(out_dir / "lecon" / f"{name}.png", png)
     es = fit.early_stop
@@ -201,6 +208,19 @@ def run_lesson(params: Params, out_dir: Path, verbose: int | None = None) -> Met
     return metrics
 
 
+def record_trajectory(params: Params, arrays: Arrays, lesson, out_dir: Path, arch) -> None:
+    """The same seed again, never stopped (the lesson's EarlyStopping with a patience it cannot exhaust),
+    its weights recorded along the way (pipeline/training/trajectory.py)."""
+    prepare_tensorflow(params)  # the same seed: the same initial weights and the same order of the lots
+    updates = -(-len(arrays.y_fit) // params.batch_size)
+    recorder = trajectory.Recorder(updates, params.steps_per_execution)
+    never = lesson.make_early_stopping(params.early_stopping.monitor, patience=params.epochs,
+                                       restore_best_weights=False)
+    print(f"▸ trajectoire   {params.epochs} époques sans arrêt, poids enregistrés à chaque époque …", flush=True)
+    run = fit_lesson(params, arrays, lesson, verbose=0, early_stop=never, callbacks=(recorder.callback(),))
+    trajectory.save(out_dir, recorder, run.curves(), arch, arrays, run.epoch_seconds)
+
+
 def save_trained(out_dir: Path, fit: Fit) -> None:
     """What training alone produced: the Keras model, its history, its weights and its architecture record."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -220,42 +240,6 @@ def layer_summary(model) -> list[Layer]:
     return [Layer(name=layer.name, kind=type(layer).__name__, output_shape=list(layer.output.shape),
                   params=int(layer.count_params()), units=int(getattr(layer, "units", 0) or 0))
             for layer in model.layers]
-
-
-def captured(function, *args) -> tuple[str, object]:
-    """What a lesson section prints (kept for the page, not the build's log) and what it returns."""
-    buffer = io.StringIO()
-    with contextlib.redirect_stdout(buffer):
-        result = function(*args)
-    return buffer.getvalue(), result
-
-
-def lesson_figure(function, *args) -> bytes:
-    """Run a lesson section that draws with pyplot and return its figure as deterministic PNG bytes."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # no screen: plt.show() does nothing
-    import matplotlib.pyplot as plt
-    import matplotlib.ticker
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*non-interactive.*", category=UserWarning)
-        function(*args)
-    figure = plt.gcf()
-    for axes in figure.axes:  # published on the site: French numbers on the axes, code unchanged
-        for axis in (axes.xaxis, axes.yaxis):
-            if isinstance(axis.get_major_formatter(), matplotlib.ticker.ScalarFormatter):  # not class names
-                axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: french_tick(value)))
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=80, metadata={"Software": None})
-    plt.close("all")
-    return buffer.getvalue()
-
-
-def french_tick(value: float) -> str:
-    """6000 -> '6 000', 0.85 -> '0,85': axis numbers as the site writes them (fr.py is kept out of training)."""
-    text = f"{value:,.3f}".rstrip("0").rstrip(".")
-    return text.replace(",", "\u00a0").replace(".", ",").replace("-", "\u2212")
 
 
 def train_stage(job) -> None:

@@ -62,6 +62,8 @@ def open_page(page, site_url: str, built_project: Path, doc: str, scheme: str) -
     page.wait_for_load_state("load")
     if doc == "demo.md":
         page.wait_for_function("window.demo && window.demo.ready")
+    if doc == "entrainer.md":
+        page.wait_for_function("window.entrainer && window.entrainer.state.ready", timeout=60_000)
     shown = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
     assert shown == SCHEMES[scheme], f"{doc} : schéma {shown!r} au lieu de {SCHEMES[scheme]!r}"
 
@@ -163,9 +165,9 @@ def test_demo_works_with_the_keyboard_alone(page, site_url, built_project):
     # The page shows the network's answer for the drawn pixels (recomputed at the next frame).
     page.wait_for_function("""() => {
       const r = window.demo.forward(window.demo.state.pixels);
-      const active = r.hidden.reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
+      const active = r.outputs[0].reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
       return document.querySelector('#demo-source').textContent === 'Votre dessin' &&
-             document.querySelector('#demo-couche-2').dataset.actifs === String(active);
+             document.querySelector('#demo-dense-1').dataset.actifs === String(active);
     }""")
 
     # 4. The tool list: the eraser, chosen from the keyboard, removes ink.
@@ -292,3 +294,24 @@ def test_a_table_wider_than_the_column_is_a_named_region_the_keyboard_scrolls(pa
     fitting = page.locator(".md-typeset__scrollwrap:not([tabindex])")
     for i in range(fitting.count()):  # a table that fits adds no useless tab stop
         assert fitting.nth(i).evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+
+
+# -- « Entraîner dans le navigateur » from the keyboard alone -----------------------------------------
+
+def test_training_page_works_with_the_keyboard_alone(page, site_url, built_project, axe):
+    open_page(page, site_url, built_project, "entrainer.md", "light")
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    tab_to(page, "e.id === 'entrainer-epoques-max'")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("1")
+    tab_to(page, "e.id === 'entrainer-demarrer'")
+    page.keyboard.press("Enter")
+    assert focused_id(page) == "entrainer-arreter"  # Stop is where the keyboard is while training runs
+    page.wait_for_function("window.entrainer.state.attempts.length === 1 && !window.entrainer.state.running",
+                           timeout=120_000)
+    assert focused_id(page) == "entrainer-demarrer"
+    assert page.get_attribute("#entrainer-etat", "aria-live") == "polite"
+    assert "Entraînement terminé après 1 époque" in page.inner_text("#entrainer-etat")
+    # Filled tables and curves: still no serious violation.
+    serious = [v for v in axe.run(page).response["violations"] if v["impact"] in IMPACTS]
+    assert not serious, describe(serious)
