@@ -276,7 +276,8 @@ def figures_summary(job) -> str:
 
 
 def _optional(path: Path):
+    """The file, or None when it does not exist; a damaged one stops the build (read_json's message)."""
     try:
         return read_json(path)
-    except (OSError, ValueError):
+    except OSError:
         return None

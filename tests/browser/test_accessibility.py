@@ -52,8 +52,8 @@ def axe():
 
 
 def open_page(page, site_url: str, built_project: Path, doc: str, scheme: str) -> None:
-    if doc in empty_pages(built_project / "docs"):
-        pytest.skip(f"{doc} est vide dans cette construction rapide : le site ne la publie pas")
+    # The test build has every page (a recorded sweep for Expériences and Variabilité): none may be missing.
+    assert doc not in empty_pages(built_project / "docs"), f"{doc} est vide : la page n'est pas publiée"
     # Material remembers the last scheme in localStorage (the browser profile is shared): forget it,
     # so that the page follows prefers-color-scheme as a first visit does.
     page.add_init_script("try { localStorage.clear(); } catch (e) {}")
@@ -277,6 +277,23 @@ def test_print_stylesheet_keeps_the_text_and_drops_the_screen_furniture(page, si
     page.emulate_media(media="print")
     for selector in ["#demo-effacer", ".demo-charger", "#demo-outil", ".demo-galerie"]:
         assert page.evaluate(f"getComputedStyle(document.querySelector('{selector}')).display") == "none", selector
+
+
+def test_a_table_wider_than_the_column_is_a_named_region_the_keyboard_scrolls(page, site_url, built_project):
+    """Variabilité's table of seeds is wider than the text column: Tab reaches it, arrows scroll it."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_page(page, site_url, built_project, "variabilite.md", "light")
+    regions = page.locator(".md-typeset__scrollwrap[tabindex='0'][role='region']")
+    assert regions.count() >= 1, "aucun tableau défilant n'est atteignable au clavier"
+    region = regions.first
+    assert region.get_attribute("aria-label").startswith("Tableau défilant\u00a0: ")
+    region.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("e => e.scrollLeft > 0", arg=region.element_handle())
+    fitting = page.locator(".md-typeset__scrollwrap:not([tabindex])")
+    for i in range(fitting.count()):  # a table that fits adds no useless tab stop
+        assert fitting.nth(i).evaluate("e => e.scrollWidth <= e.clientWidth + 1")
 
 
 # -- « Entraîner dans le navigateur » from the keyboard alone -----------------------------------------
