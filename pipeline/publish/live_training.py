@@ -145,4 +145,4 @@ def live_training_stage(job) -> None:
 def summary(job) -> str:
     facts = read_json(job.final("artifacts/entrainer.json"))
     return (f"{facts['train_count']} images d'entraînement et {facts['test_count']} de test "
-            f"({sum(facts['sizes'].values()) / 1e6:.1f} Mo) dans docs/{DATA_FOLDER}/")
+            f"({str(round(sum(facts['sizes'].values()) / 1e6, 1)).replace('.', ',')}\u00a0Mo) dans docs/{DATA_FOLDER}/")

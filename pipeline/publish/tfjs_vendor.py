@@ -156,4 +156,4 @@ def vendor_stage(job) -> None:
 def summary(job) -> str:
     facts = read_json(job.final("artifacts/tfjs.json"))
     total = sum(facts["sizes"].values())
-    return f"TensorFlow.js {facts['version']} vérifié ({total / 1e6:.1f} Mo) dans docs/{VENDOR_FOLDER}/"
+    return f"TensorFlow.js {facts['version']} vérifié ({str(round(total / 1e6, 1)).replace('.', ',')}\u00a0Mo) dans docs/{VENDOR_FOLDER}/"
