@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help report test test-fast serve bench site-complet experiences variability publish lock clean data browser dictionary pdf poppler
+.PHONY: help report status test test-fast serve bench site-complet experiences variability publish lock clean data browser dictionary pdf poppler
 
 help: ## Liste des commandes
 	@echo "Rapport Fashion-MNIST — commandes :"
@@ -20,6 +20,9 @@ help: ## Liste des commandes
 
 report: $(STAMP) data ## Entraîner (si besoin), dessiner les figures, écrire le README et construire site/
 	$(PY) -m pipeline report
+
+status: $(STAMP) ## Dire quelles étapes make report referait, et pourquoi (sans rien lancer ni écrire)
+	@$(PY) -m pipeline status
 
 test: $(STAMP) data browser dictionary poppler ## Tous les tests : unitaires, de bout en bout et navigateur
 	$(PY) -m pytest -q
@@ -109,4 +112,4 @@ poppler:
 	else echo "Outils PDF absents : installez « sudo apt-get install poppler-utils » pour les tests du PDF."; exit 2; fi
 
 clean: ## Supprimer les sorties générées (site, artefacts, pages) ; garde .venv et le README
-	rm -rf site site.old artifacts docs/figures docs/experiences docs/demo/data docs/telechargements docs/*.md
+	rm -rf site site.old artifacts docs/figures docs/experiences docs/demo/data docs/entrainer/data docs/vendor docs/telechargements docs/*.md

@@ -1,5 +1,8 @@
 """Incremental-build benchmark: `make report` with nothing changed, after a template edit, after a parameter change.
 
+Also the same site built by Zensical (`zensical build`, target 10 s: the successor of Material must
+stay a fast rebuild; tests/test_zensical.py checks what it builds, this measures how fast).
+
 Runs on a temporary copy of the project (never touching this checkout's artifacts or site), after
 one cold build, and prints each scenario's wall time against the issue's targets; results also go
 to bench/results/incremental.json. A measurement, not a test: exits 0 unless a build failed.
@@ -41,6 +44,22 @@ def timed_build(root: Path) -> dict:
             "stages": stages}
 
 
+ZENSICAL_TARGET = 10.0  # seconds; about 0.4 s on an idle 2-core machine
+
+
+def timed_zensical(root: Path) -> dict:
+    """`zensical build` of the pages the last build rendered, into a folder of its own."""
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "zensical", "build", "--clean"], cwd=root,
+                            capture_output=True, text=True)
+    seconds = round(time.perf_counter() - start, 2)
+    if result.returncode != 0:
+        raise SystemExit(f"zensical build a échoué :\n{result.stdout[-1000:]}{result.stderr[-1000:]}")
+    return {"scenario": "zensical build", "target": ZENSICAL_TARGET, "seconds": seconds,
+            "verdict": "OK" if seconds <= ZENSICAL_TARGET else "NON ATTEINT",
+            "tensorflow_imported": False, "retrained": False, "stages": []}
+
+
 def apply_change(root: Path, change: str | None) -> None:
     if change == "template":
         page = root / "templates" / "modele.md.jinja"
@@ -65,6 +84,7 @@ def main() -> int:
             if change == "template":
                 ok = ok and not measured["tensorflow_imported"]
             rows.append({"scenario": name, "target": target, "verdict": "OK" if ok else "NON ATTEINT", **measured})
+        rows.append(timed_zensical(root))
     print(f"\n{'scénario':<28}{'durée':>9}  {'cible':>7}  réentraîné  TensorFlow  verdict")
     for row in rows:
         target = f"≤ {row['target']:.0f} s" if row["target"] else "—"

@@ -1,6 +1,7 @@
 """Helpers to copy the project and run its build as a user would (shared by the slow tests)."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,6 +10,9 @@ from pathlib import Path
 from bench.measure import ROOT, copy_project  # noqa: F401  (one copy for tests and bench)
 
 E2E_EPOCHS = 3  # enough for curves with a best epoch, fast enough for `make test`
+# artifacts/experiments.json of a real sweep (`make experiences`, 47 runs) with E2E_EPOCHS epochs on the
+# whole dataset; 8 min on 2 cores, so `make test` reads this record instead of training it again.
+RECORDED_EXPERIMENTS = Path(__file__).with_name("fixtures") / "experiments-3-epoques.json"
 
 
 def run_report(root: Path, params: Path | None = None, env: dict | None = None, timeout: int = 900):
@@ -26,3 +30,27 @@ def set_param(root: Path, old: str, new: str) -> None:
     text = params.read_text(encoding="utf-8")
     assert old in text, old
     params.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def add_recorded_experiments(root: Path) -> None:
+    """Put the recorded sweep in `root`'s artifacts/ as the sweep would, keyed to this project's training.
+
+    The pages publish experiments measured with this run's parameters and code (questions.is_current):
+    the record is rebased on this copy's training key and parameters, computed as the runner does.
+    """
+    from pipeline.build import stages
+    from pipeline.build.cache import key_of
+    from pipeline.build.runner import Runner
+    from pipeline.common.config import load_params
+    from pipeline.data import dataset
+
+    params = load_params(root / "params.yaml")
+    runner, keys = Runner(root, {"dataset": dataset.checksums()}), {}
+    for stage in stages.table(root):
+        if stage.name in ("data", "train"):
+            keys[stage.name] = key_of(runner.parts(stage, params, keys))
+    recorded = json.loads(RECORDED_EXPERIMENTS.read_text(encoding="utf-8"))
+    recorded.update(base_key=keys["train"], base_params=params.to_dict())
+    target = root / "artifacts" / "experiments.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(recorded, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from builds import E2E_EPOCHS, copy_project, run_report, set_param  # noqa: E402
+from builds import E2E_EPOCHS, add_recorded_experiments, copy_project, run_report, set_param  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -17,9 +17,14 @@ def keras_home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory, keras_home) -> Path:
-    """One real build (real Fashion-MNIST, few epochs) shared by the end-to-end and browser tests."""
+    """One real build (real Fashion-MNIST, few epochs) shared by the end-to-end and browser tests.
+
+    With a recorded sweep in artifacts/ (tests/fixtures/), so that every page of the nav is built,
+    Expériences and Variabilité included, and checked by the browser and accessibility tests.
+    """
     root = copy_project(tmp_path_factory.mktemp("projet"))
     set_param(root, "epochs: 20", f"epochs: {E2E_EPOCHS}")
+    add_recorded_experiments(root)
     result = run_report(root, env={"KERAS_HOME": str(keras_home)})
     assert result.returncode == 0, result.stdout + result.stderr
     return root

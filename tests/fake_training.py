@@ -39,8 +39,22 @@ def train_stage(job) -> None:
     metrics["params"] = p.to_dict()
     metrics["restored_best"] = p.early_stopping.restore_best_weights
     out = job.out("artifacts/runs/{key}/")
+    if p.trajectory:  # the same seed to p.epochs without stopping: the ES history, then a rising val_loss
+        atomic_write_json(out / "trajectory.json", trajectory_of(history, p.epochs, top))
     atomic_write_json(out / "metrics.json", metrics)
     atomic_write_json(out / "run.json", {"key": job.key, "seconds": 1.5, "pid": os.getpid()})
+
+
+def trajectory_of(history: dict, epochs: int, top: float) -> dict:
+    """trajectory.json shaped like the real one: `epochs` epochs whose first ones are `history`."""
+    n = len(history["loss"])
+    full = {k: list(v) + [v[-1]] * (epochs - n) for k, v in history.items()}
+    full["val_loss"] = history["val_loss"] + [history["val_loss"][-1] + 0.01 * i for i in range(1, epochs - n + 1)]
+    updates = 1688
+    snapshots = [{"epoch": 0.0, "updates": 0, "val_loss": 2.3, "val_accuracy": 0.1}] + [
+        {"epoch": float(e), "updates": e * updates, "val_loss": full["val_loss"][e - 1],
+         "val_accuracy": full["val_accuracy"][e - 1], "test_accuracy": top - 0.005} for e in range(1, epochs + 1)]
+    return {"history": full, "snapshots": snapshots, "updates_per_epoch": updates, "epoch_seconds": [0.5] * epochs}
 
 
 def summary(job) -> str:

@@ -222,10 +222,17 @@ def test_training_page_prints_the_replayed_patience_and_restore_answers():
     assert "perte passerait de 0,340 à 0,380" in page
 
 
-def test_old_unfounded_claims_are_gone():
-    pages = flat(render("entrainement", make_context()) + render("performances", make_context()))
-    for claim in ("souvent un peu plus basse", "courbes plus lisses", "n'intervient plus", "étape du parcours"):
-        assert claim not in pages
+def test_what_the_curves_page_says_of_the_training_loss_is_what_the_run_did():
+    """« à chaque époque » only when no epoch went up; « n'a pas baissé » when the last is not lower."""
+    page = flat(render("performances", make_context()))  # BASE_HISTORY: the loss falls every epoch
+    assert "La perte d'entraînement a baissé à chaque époque, de 0,500 à 0,250" in page
+    bumpy = dict(BASE_HISTORY, loss=[0.50, 0.38, 0.40, 0.31, 0.29, 0.28, 0.26, 0.25])
+    page = flat(render("performances", make_context(history=bumpy)))
+    assert "La perte d'entraînement a baissé au fil des époques, de 0,500 à 0,250" in page
+    assert "à chaque époque, de" not in page
+    stuck = dict(BASE_HISTORY, loss=[0.50, 0.52, 0.51, 0.53, 0.50, 0.55, 0.54, 0.56])
+    page = flat(render("performances", make_context(history=stuck)))
+    assert "La perte d'entraînement n'a pas baissé (0,500 puis 0,560)" in page and "a baissé" not in page
 
 
 def test_an_unknown_replay_calls_the_measured_answer_instead_of_a_fact():

@@ -1,4 +1,4 @@
-"""Parameters: defaults, the committed params.yaml, and one clear error per bad input."""
+"""Parameters: every value written is the value used, defaults for the rest, one clear error per bad input."""
 from pathlib import Path
 
 import pytest
@@ -9,12 +9,30 @@ from pipeline.common.errors import PipelineError
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_committed_params_file_loads_with_honest_protocol():
-    params = load_params(ROOT / "params.yaml")
-    assert params.validation == "split"
-    assert params.epochs == 20  # the seed's epochs=20
-    assert params.batch_size == 32
-    assert params.early_stopping.monitor == "val_loss"
+def leaves(values: dict, prefix: str = "") -> dict:
+    out = {}
+    for name, value in values.items():
+        out.update(leaves(value, f"{prefix}{name}.") if isinstance(value, dict) else {f"{prefix}{name}": value})
+    return out
+
+
+def test_every_value_written_in_params_yaml_is_the_value_the_build_uses():
+    """Whatever the committed file says today: no key ignored, none read as another value."""
+    import yaml
+
+    written = leaves(yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8")))
+    used = leaves(load_params(ROOT / "params.yaml").to_dict())
+    assert written and {name: used.get(name, "(ignoré)") for name in written} == written
+
+
+def test_a_file_that_sets_one_key_keeps_the_defaults_of_the_others(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("epochs: 7\nearly_stopping:\n  patience: 1\n", encoding="utf-8")
+    params, defaults = leaves(load_params(path).to_dict()), leaves(params_from_dict({}).to_dict())
+    assert params["epochs"] == 7 and params["early_stopping.patience"] == 1
+    assert {k: v for k, v in params.items() if k not in ("epochs", "early_stopping.patience")} == \
+           {k: v for k, v in defaults.items() if k not in ("epochs", "early_stopping.patience")}
+    assert params_from_dict(load_params(path).to_dict()) == load_params(path)  # to_dict → load: same Params
 
 
 def test_nested_early_stopping_values_are_read():

@@ -1,8 +1,13 @@
 """The docs match the code: pages come from the nav, and the maintainers' page quotes real messages."""
 import re
+import shutil
 from pathlib import Path
 
+import pytest
+
+from pipeline.common.errors import PipelineError
 from pipeline.common.mkdocs_config import nav_pages
+from pipeline.publish import site
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = nav_pages(ROOT / "mkdocs.yml")
@@ -33,11 +38,33 @@ def test_every_page_template_exists():
         assert (ROOT / "templates" / page.template).is_file(), page.template
 
 
-def test_site_is_strict_french_and_offline():
-    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    assert re.search(r"^strict: true", text, re.M)
-    assert "language: fr" in text
-    assert "font: false" in text
+@pytest.fixture(scope="module")
+def tiny_site(tmp_path_factory):
+    """This mkdocs.yml, its theme overrides, assets and hook, over one-line pages for its whole nav."""
+    root = tmp_path_factory.mktemp("mini-site")
+    shutil.copy2(ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(ROOT / "overrides", root / "overrides")
+    shutil.copytree(ROOT / "docs" / "assets", root / "docs" / "assets")
+    (root / "pipeline").symlink_to(ROOT / "pipeline")  # the hook named in mkdocs.yml
+    for page in PAGES:
+        (root / "docs" / page.output).write_text(f"# {page.title}\n\nUn paragraphe.\n", encoding="utf-8")
+    return root
+
+
+def test_the_site_is_built_strictly_in_french_and_fetches_no_font(tiny_site, tmp_path):
+    site.build_site(tiny_site, tmp_path / "site")
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="fr"' in index and "Rechercher" in index  # the theme speaks French
+    assert "fonts.googleapis" not in index and "fonts.gstatic" not in index  # offline: no font download
+    page = tiny_site / "docs" / PAGES[1].output
+    kept = page.read_text(encoding="utf-8")
+    page.write_text(kept + "\nVoir [la page absente](absente.md).\n", encoding="utf-8")
+    try:  # strict: a broken link stops the build instead of a warning
+        with pytest.raises(PipelineError) as info:
+            site.build_site(tiny_site, tmp_path / "site-strict")
+        assert "absente.md" in info.value.detail
+    finally:
+        page.write_text(kept, encoding="utf-8")
 
 
 def test_the_maintainers_page_names_files_that_exist_and_three_at_most_for_common_changes():

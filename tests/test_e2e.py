@@ -29,18 +29,33 @@ def metrics_of(root):
 
 
 def test_pages_figures_readme_and_site_exist(built_project):
-    from pipeline.experiments.questions import PAGES as MEASURED  # published by `make experiences` only
-
-    for out in PAGES:
-        if out in MEASURED:  # `make report` alone: no placeholder page, no nav entry, no link
-            assert not (built_project / "site" / out.replace(".md", ".html")).exists(), out
-            assert f'href="{out.replace(".md", ".html")}' not in (built_project / "site" / "index.html").read_text()
-            continue
+    for out in PAGES:  # Expériences and Variabilité included: the build has a (recorded) sweep
         assert (built_project / "docs" / out).stat().st_size > 500, out
         assert (built_project / "site" / out.replace(".md", ".html")).exists(), out
     readme = (built_project / "README.md").read_text(encoding="utf-8")
     assert readme.startswith("<!-- Fichier généré")
     assert "make report" in readme and "make test" in readme
+
+
+def test_without_the_sweep_the_measured_pages_are_left_out_not_published_empty(built_project, tmp_path, keras_home):
+    """`make report` alone: no placeholder page, no nav entry, no link (the hook drops only these pages)."""
+    import shutil
+
+    from builds import run_report
+    from pipeline.experiments.questions import PAGES as MEASURED
+
+    root = tmp_path / "projet"
+    shutil.copytree(built_project, root, symlinks=True)
+    (root / "artifacts" / "experiments.json").unlink()
+    result = run_report(root, env={"KERAS_HOME": str(keras_home)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "réutilisé" in result.stdout.split("entraînement", 1)[1].splitlines()[0]
+    index = (root / "site" / "index.html").read_text(encoding="utf-8")
+    for out in MEASURED:
+        assert (root / "docs" / out).read_text(encoding="utf-8").strip() == "", out
+        assert not (root / "site" / out.replace(".md", ".html")).exists(), out
+        assert f'href="{out.replace(".md", ".html")}' not in index, out
+        assert (built_project / "site" / out.replace(".md", ".html")).exists(), out  # with the sweep: published
 
 
 def test_every_figure_a_page_names_exists(built_project):

@@ -39,16 +39,29 @@ def test_every_question_the_pages_cite_is_planned_with_at_least_three_seeds_and_
     assert {run.question for run in planned} == QUESTION_IDS
     for q in questions.questions(base):
         assert len(q.variants) >= (1 if q.id == "graines" else 2), q.id
+        five = q.id == "graines" or q.replayed  # replayed on the five seeds of Variabilité
         for v in q.variants:
             seeds = [r.seed for r in planned if (r.question, r.variant) == (q.id, v.id)]
-            assert seeds == list(range(42, 42 + (5 if q.id == "graines" else 3))), (q.id, v.id)
+            assert seeds == list(range(42, 42 + (5 if five else 3))), (q.id, v.id)
+
+
+def test_the_early_stopping_questions_train_nothing_beyond_the_seeds_of_variabilite():
+    """Their rules are replayed on the trajectories of the Variabilité seeds: no run per rule."""
+    base = Params()
+    runs = {(r.question, r.variant, r.seed): r.params for r in questions.plan(base)}
+    seeds = {runs[("graines", "params", s)] for s in range(42, 47)}
+    for question in ("patience", "surveillance", "restauration", "sans_arret"):
+        assert {p for (q, _, _), p in runs.items() if q == question} == seeds, question
+    distinct_runs = len(set(runs.values()))
+    old_plan = len({r.params for r in questions.plan(dataclasses.replace(base, trajectory=False))})
+    assert distinct_runs <= old_plan - 10, (distinct_runs, old_plan)
 
 
 def test_variants_change_only_what_they_name_and_the_default_variant_is_the_make_report_run():
-    base = Params()
+    base = Params(trajectory=False)  # every variant trained on its own, as without trajectories
     runs = {(r.question, r.variant, r.seed): r.params for r in questions.plan(base)}
     assert runs[("patience", "p1", 43)] == dataclasses.replace(
-        base, seed=43, early_stopping=dataclasses.replace(base.early_stopping, patience=1), trajectory=False)
+        base, seed=43, early_stopping=dataclasses.replace(base.early_stopping, patience=1))
     assert runs[("lot", "b512", 42)].batch_size == 512 and runs[("largeur", "n32", 42)].hidden_units == 32
     assert runs[("taux", "x10", 42)].learning_rate == pytest.approx(10 * base.learning_rate)
     no_stop = runs[("sans_arret", "sans", 42)].early_stopping
@@ -59,7 +72,7 @@ def test_variants_change_only_what_they_name_and_the_default_variant_is_the_make
 
 
 def test_variants_follow_the_base_parameters():
-    base = dataclasses.replace(Params(), epochs=12, learning_rate=0.002, seed=7)
+    base = dataclasses.replace(Params(), epochs=12, learning_rate=0.002, seed=7, trajectory=False)
     runs = {(r.question, r.variant, r.seed): r.params for r in questions.plan(base, ["sans_arret", "taux"])}
     assert runs[("sans_arret", "sans", 7)].early_stopping.patience == 12
     assert runs[("taux", "x0.1", 9)].learning_rate == pytest.approx(0.0002)
@@ -104,7 +117,9 @@ def write_run(folder: Path, params: Params, val_accuracy: float, val_loss: float
     return folder
 
 
-PATIENCE_5 = dataclasses.replace(Params(), early_stopping=dataclasses.replace(Params().early_stopping, patience=5))
+# Variants trained one by one (no trajectory): their exactitudes can be set by hand to test the conclusions.
+PATIENCE_5 = dataclasses.replace(Params(), trajectory=False,
+                                 early_stopping=dataclasses.replace(Params().early_stopping, patience=5))
 
 
 def summary_from(tmp_path, accuracy, only=None, missing=(), base: Params = PATIENCE_5) -> dict:
@@ -265,9 +280,9 @@ def test_mkdocs_hook_leaves_out_empty_pages_their_nav_entries_and_links(tmp_path
 
 # -- The sweep through the run cache (fake training, real runner and workers) ---------------------------
 
-def project(tmp_path) -> tuple[Runner, Params]:
+def project(tmp_path, trajectory: bool = False) -> tuple[Runner, Params]:
     runner = Runner(tmp_path, {})
-    params = Params()
+    params = Params(trajectory=trajectory)
     runner.run(FAKE_DATA, params)
     return runner, params
 
@@ -301,6 +316,22 @@ def test_sweep_trains_in_parallel_reports_failures_goes_on_and_reuses_every_run(
     # The sweep's default run is the one `make report` would train: the runner reuses it.
     job = runner.run(FAKE_TRAIN, params)
     assert runner.records["train"]["recomputed"] is False and job.key == raw["base_key"]
+
+
+def test_the_early_stopping_questions_are_replayed_on_the_seeds_trajectories_without_training(tmp_path):
+    runner, params = project(tmp_path, trajectory=True)
+    result = run_sweep(runner, FAKE_TRAIN, params, ["graines", "patience", "sans_arret"], workers=1,
+                       log=lambda _: None, prepare=None)
+    assert result["trained"] == 5 and result["failed"] == []  # the five seeds, nothing per rule
+    raw = read_json(tmp_path / questions.EXPERIMENTS)
+    by_id = {q["id"]: q for q in raw["questions"]}
+    assert by_id["patience"]["replayed"] and by_id["patience"]["seeds"] == [42, 43, 44, 45, 46]
+    p10 = next(v for v in by_id["patience"]["variants"] if v["id"] == "p10")
+    # fake_training: best val_loss at epoch 2, then it only rises: patience 10 stops after epoch 12.
+    assert p10["epochs_run"]["mean"] == 12 and p10["kept_epoch"]["mean"] == 2
+    no_stop = next(v for v in by_id["sans_arret"]["variants"] if v["id"] == "sans")
+    assert no_stop["epochs_run"]["mean"] == 20 and no_stop["kept_epoch"]["mean"] == 20
+    assert all(r["replayed"] for v in by_id["patience"]["variants"] for r in v["runs"])
 
 
 def test_a_run_killed_in_flight_leaves_nothing_that_counts_as_done(tmp_path):

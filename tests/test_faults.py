@@ -1,5 +1,6 @@
 """Faults during a build: a clear message, a non-zero exit, and the previous README, site and runs intact."""
 import errno
+import json
 import os
 import pathlib
 import shutil
@@ -12,8 +13,13 @@ import pytest
 
 from builds import run_report, set_param
 from pipeline.build import cli
+from pipeline.build.runner import Runner, Stage
+from pipeline.common.config import Params
+from pipeline.common.errors import PipelineError
+from pipeline.common.io import read_json
+from pipeline.publish import mkdocs_hooks, site
 
-pytestmark = pytest.mark.slow
+slow = pytest.mark.slow  # a real build (TensorFlow) to start from
 
 
 def snapshot(root):
@@ -43,6 +49,7 @@ def build(root, capsys):
     return code, capsys.readouterr()
 
 
+@slow
 def test_disk_full_while_writing_pages(project, monkeypatch, capsys):
     touch_template(project)
     before = snapshot(project)
@@ -57,6 +64,7 @@ def test_disk_full_while_writing_pages(project, monkeypatch, capsys):
     assert snapshot(project) == before
 
 
+@slow
 def test_docs_folder_not_writable(project, monkeypatch, capsys):
     touch_template(project)
     before = snapshot(project)
@@ -73,6 +81,7 @@ def test_docs_folder_not_writable(project, monkeypatch, capsys):
     assert snapshot(project) == before
 
 
+@slow
 def test_site_folder_cannot_be_replaced(project, monkeypatch, capsys):
     touch_template(project)
     readme, site = (project / "README.md").read_bytes(), snapshot(project / "site" / "..")
@@ -92,6 +101,7 @@ def test_site_folder_cannot_be_replaced(project, monkeypatch, capsys):
     assert not (project / "artifacts" / ".staging").exists() and not (project / "site.old").exists()
 
 
+@slow
 def test_interrupted_while_drawing_figures_then_rerun(project, monkeypatch, capsys):
     from pipeline.figures.stage import draw_all as real_draw_all
 
@@ -110,6 +120,7 @@ def test_interrupted_while_drawing_figures_then_rerun(project, monkeypatch, caps
     assert code == 0, out.err
 
 
+@slow
 def test_interrupted_between_the_two_site_renames_then_rerun(project, monkeypatch, capsys):
     touch_template(project)
     readme = (project / "README.md").read_bytes()
@@ -131,6 +142,7 @@ def test_interrupted_between_the_two_site_renames_then_rerun(project, monkeypatc
     assert not (project / "site.old").exists()
 
 
+@slow
 def test_corrupt_data_stops_the_build_and_keeps_the_site(project, tmp_path, monkeypatch, capsys):
     cache = tmp_path / "keras"
     shutil.copytree(os.environ["KERAS_HOME"], cache)
@@ -161,6 +173,7 @@ def wait_for_line(process, fragment, timeout=120):
     raise AssertionError(f"never printed {fragment!r}: {''.join(seen)}")
 
 
+@slow
 def test_killed_during_training_then_rerun(project):
     set_param(project, "epochs: 3", "epochs: 2")  # a new run to train
     before = snapshot(project)
@@ -175,6 +188,7 @@ def test_killed_during_training_then_rerun(project):
     assert (project / "README.md").read_bytes() != before["README.md"]
 
 
+@slow
 def test_two_builds_at_once_do_not_mix(project):
     set_param(project, "epochs: 3", "epochs: 2")
     env = {"KERAS_HOME": os.environ["KERAS_HOME"]}
@@ -189,6 +203,7 @@ def test_two_builds_at_once_do_not_mix(project):
     assert (project / "site" / "index.html").exists() and not (project / "artifacts" / ".staging").exists()
 
 
+@slow
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="util-linux unshare absent")
 def test_a_whole_build_needs_no_network(project):
     """Data from the local cache, fonts and scripts from the packages: nothing is downloaded."""
@@ -204,6 +219,7 @@ def test_a_whole_build_needs_no_network(project):
     assert "Une phrase ajoutée" in (project / "site" / "index.html").read_text(encoding="utf-8")
 
 
+@slow
 def test_interrupted_while_writing_pages_then_rerun(project, monkeypatch, capsys):
     touch_template(project)
     readme, site = (project / "README.md").read_bytes(), snapshot(project)
@@ -227,3 +243,132 @@ def test_interrupted_while_writing_pages_then_rerun(project, monkeypatch, capsys
     code, out = build(project, capsys)
     assert code == 0, out.err
     assert "Une phrase ajoutée" in (project / "site" / "index.html").read_text(encoding="utf-8")
+
+
+# --- issue 19: errors that lose nothing -----------------------------------------------------------
+
+@slow
+def test_an_unexpected_error_prints_one_french_line_naming_the_log_and_keeps_the_site(project, monkeypatch, capsys):
+    touch_template(project)
+    before = snapshot(project)
+
+    def bug(job):
+        return 1 / 0
+
+    monkeypatch.setattr("pipeline.pages.render.pages_stage", bug)
+    code, out = build(project, capsys)
+    assert code == 3
+    lines = out.err.strip().splitlines()
+    assert len(lines) == 1, out.err
+    assert "Erreur inattendue (ZeroDivisionError)" in lines[0] and "artifacts/erreur.log" in lines[0]
+    assert "Traceback" not in out.err
+    log = (project / "artifacts" / "erreur.log").read_text(encoding="utf-8")
+    assert "Traceback" in log and "ZeroDivisionError" in log and "def bug" not in out.err
+    assert snapshot(project) == before
+
+
+@slow
+def test_a_corrupt_experiments_file_is_a_clear_error_not_an_unmeasured_page(project, capsys):
+    (project / "artifacts" / "experiments.json").write_text('{"schema": 1, "questions": [', encoding="utf-8")
+    before = snapshot(project)
+    code, out = build(project, capsys)
+    assert code == 2
+    assert "fichier JSON illisible" in out.err and "experiments.json" in out.err
+    assert "make experiences" in out.err
+    assert snapshot(project) == before
+
+
+def test_a_corrupt_json_artifact_names_the_file_and_the_command_that_rewrites_it(tmp_path):
+    path = tmp_path / "figures.json"
+    path.write_bytes(b'{"files": ["exemples.png", ')
+    with pytest.raises(PipelineError) as info:
+        read_json(path)
+    assert str(path) in info.value.where and "make report" in info.value.fix
+    path.write_bytes(b"\xff\xfe{}")  # not UTF-8: the same message, not a UnicodeDecodeError
+    with pytest.raises(PipelineError):
+        read_json(path)
+    with pytest.raises(FileNotFoundError):  # absent stays absent: optional files are the caller's call
+        read_json(tmp_path / "absent.json")
+
+
+# A toy training stage: "fit" writes the model into the staging folder, then an export step may fail.
+FITTED: list[str] = []
+
+
+def toy_train(job):
+    folder = job.out("runs/{key}/")
+    folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / "model.keras").exists():
+        FITTED.append(job.key)
+        (folder / "model.keras").write_text("weights")
+    if os.environ.get("TOY_EXPORT_FAILS"):
+        raise RuntimeError("export failed")
+    (folder / "metrics.json").write_text(json.dumps({"resumed": job.resumed}))
+
+
+def toy_summary(job):
+    return "ok"
+
+
+TOY = Stage("train", "entraînement", "test_faults:toy_train", "test_faults:toy_summary",
+            params=("epochs",), outputs=("runs/{key}/",))
+
+
+def test_a_finished_training_is_kept_when_a_later_step_of_its_stage_fails(tmp_path, monkeypatch):
+    FITTED.clear()
+    Runner(tmp_path, {}).run(TOY, Params(epochs=2))
+    monkeypatch.setenv("TOY_EXPORT_FAILS", "1")
+    with pytest.raises(RuntimeError):
+        Runner(tmp_path, {}).run(TOY, Params(epochs=3))
+    kept = list((tmp_path / "artifacts" / ".staging").glob("train-*/runs/*/model.keras"))
+    assert len(kept) == 1  # the fitted model is still on disk, not promoted as a run
+    assert len(list((tmp_path / "runs").iterdir())) == 1  # the previous run alone is published
+    monkeypatch.delenv("TOY_EXPORT_FAILS")
+    job = Runner(tmp_path, {}).run(TOY, Params(epochs=3))
+    assert FITTED == [FITTED[0], job.key]  # fitted once: the second attempt resumed from the kept model
+    assert json.loads((job.final("runs/{key}/") / "metrics.json").read_text()) == {"resumed": True}
+    assert not (tmp_path / "artifacts" / ".staging").exists()
+
+
+def test_only_the_declared_optional_pages_may_be_empty(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("# Accueil\n", encoding="utf-8")
+    for optional in mkdocs_hooks.OPTIONAL_PAGES:
+        (docs / optional).write_text("", encoding="utf-8")
+    config = {"docs_dir": str(docs), "nav": [{"Accueil": "index.md"},
+                                            *({p: p} for p in mkdocs_hooks.OPTIONAL_PAGES)]}
+    assert mkdocs_hooks.on_config(config)["nav"] == [{"Accueil": "index.md"}]
+    (docs / "modele.md").write_text("\n  \n", encoding="utf-8")  # a template that rendered nothing
+    from mkdocs.exceptions import PluginError
+
+    with pytest.raises(PluginError, match="docs/modele.md"):
+        mkdocs_hooks.on_config(config)
+    (tmp_path / "site").mkdir()
+    with pytest.raises(PipelineError) as info:  # the build stops before MkDocs, with the page named
+        site.build_site(tmp_path, tmp_path / "site.new")
+    assert "docs/modele.md" in info.value.what and "templates/" in info.value.fix
+    assert not (tmp_path / "site.new").exists()
+
+
+@slow
+def test_a_real_training_that_fails_after_fit_keeps_its_model_and_the_site(project, monkeypatch, capsys):
+    from pipeline.training.train import module_level_lines as real_lines
+
+    set_param(project, "epochs: 3", "epochs: 2")  # a new run to train
+    before = snapshot(project)
+
+    def broken(*args, **kwargs):  # the last export step of the training stage, after fit and model.save
+        raise RuntimeError("export cassé")
+
+    monkeypatch.setattr("pipeline.training.train.module_level_lines", broken)
+    code, out = build(project, capsys)
+    assert code == 3 and "artifacts/erreur.log" in out.err
+    assert "gardé dans artifacts/.staging/train-" in out.out
+    kept = list((project / "artifacts" / ".staging").glob("train-*/artifacts/runs/*/model.keras"))
+    assert len(kept) == 1 and kept[0].stat().st_size > 100_000  # the trained network, on disk
+    assert snapshot(project) == before  # nothing promoted: site, README and the finished runs unchanged
+    monkeypatch.setattr("pipeline.training.train.module_level_lines", real_lines)
+    code, out = build(project, capsys)
+    assert code == 0, out.err
+    assert not (project / "artifacts" / ".staging").exists()

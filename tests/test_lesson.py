@@ -68,7 +68,7 @@ def fit_tiny(lesson, tiny_images, **overrides):
 def test_fit_keeps_the_lessons_call_and_adds_the_timer_and_speed_options(lesson, tiny_images):
     fit = fit_tiny(lesson, tiny_images, steps_per_execution=4)
     assert len(fit.history.history["loss"]) == 4 and len(fit.epoch_seconds) == 4
-    assert all(0 < s < 60 for s in fit.epoch_seconds)
+    assert all(s > 0 for s in fit.epoch_seconds)  # one wall time per epoch (its speed: make bench)
     assert fit.model.steps_per_execution == 4 and fit.model.jit_compile is False
     curves = fit.curves()
     assert curves["loss"][-1] < curves["loss"][0]  # it learns the bright bands

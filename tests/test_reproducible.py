@@ -3,12 +3,12 @@ import shutil
 
 import pytest
 
-from builds import E2E_EPOCHS, copy_project, run_report, set_param
+from builds import E2E_EPOCHS, add_recorded_experiments, copy_project, run_report, set_param
 from pipeline.figures.catalogue import README_FOLDER
 
 pytestmark = pytest.mark.slow
 # Pages that record when and how long, by design; every other page must be byte-identical.
-TIME_DEPENDENT = {"reproductibilite.md"}
+TIME_DEPENDENT = {"reproductibilite.md", "duree.js"}  # duree.js: the Keras run's seconds for « Entraîner »
 
 
 def outputs(root):
@@ -28,6 +28,7 @@ def outputs(root):
 def test_two_cold_builds_with_the_same_parameters_are_identical(built_project, tmp_path, keras_home):
     root = copy_project(tmp_path / "second")
     set_param(root, "epochs: 20", f"epochs: {E2E_EPOCHS}")
+    add_recorded_experiments(root)  # as built_project: the same pages, Expériences and Variabilité included
     result = run_report(root, env={"KERAS_HOME": str(keras_home)})
     assert result.returncode == 0, result.stderr
     first, second = outputs(built_project), outputs(root)
@@ -45,6 +46,7 @@ def test_in_a_git_checkout_a_rebuild_changes_nothing_and_git_stays_clean(built_p
     """A fresh clone whose committed README is this run's report: two builds leave `git status` empty."""
     root = copy_project(tmp_path / "clone")
     set_param(root, "epochs: 20", f"epochs: {E2E_EPOCHS}")
+    add_recorded_experiments(root)  # artifacts/ is not committed: git status is unaffected
     (root / "README.md").write_bytes((built_project / "README.md").read_bytes())
     shutil.rmtree(root / README_FOLDER, ignore_errors=True)  # and the figures committed with it
     shutil.copytree(built_project / README_FOLDER, root / README_FOLDER)

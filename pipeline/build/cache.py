@@ -8,20 +8,16 @@ from pathlib import Path
 from typing import Any, Iterable
 
 
-def tree_digest(paths: Iterable[Path]) -> str:
-    """One digest over files and folders (names relative to each root, and contents), in a stable order.
+def file_digests(path: Path) -> dict[str, str]:
+    """SHA-256 of each file under `path` (names relative to it), or of `path` itself; {} when absent.
 
-    Names are relative so that the same project copied elsewhere gives the same keys.
+    Kept file by file in the manifest, so that `make status` can name the template that changed.
     """
-    digest = hashlib.sha256()
-    for root in paths:
-        root = Path(root)
-        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
-        for path in files:
-            if path.exists():
-                name = path.relative_to(root).as_posix() if root.is_dir() else path.name
-                digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    path = Path(path)
+    if path.is_dir():
+        return {p.relative_to(path).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(path.rglob("*")) if p.is_file()}
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()} if path.is_file() else {}
 
 
 def package_versions(names: Iterable[str] = ("tensorflow", "keras", "numpy")) -> dict[str, str]:

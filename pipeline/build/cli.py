@@ -19,10 +19,11 @@ from pipeline.build.runner import Runner
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description="Rapport Fashion-MNIST.")
-    parser.add_argument("command", choices=["report", "experiments", "variability"],
+    parser.add_argument("command", choices=["report", "experiments", "variability", "status"],
                         help="report : entraîner si besoin, puis publier le site ; experiments : entraîner "
                              "(ou réutiliser) toutes les expériences en parallèle, puis publier ; "
-                             "variability : seulement les 5 graines de la page Variabilité")
+                             "variability : seulement les 5 graines de la page Variabilité ; "
+                             "status : dire quelles étapes seraient refaites et pourquoi, sans rien lancer")
     parser.add_argument("--params", default="params.yaml", help="fichier de paramètres (YAML)")
     parser.add_argument("--root", default=".", help="dossier du projet (templates/, docs/, mkdocs.yml)")
     parser.add_argument("--only", nargs="+", metavar="QUESTION",
@@ -35,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(args.root).resolve()
     params_path = Path(args.params) if Path(args.params).is_absolute() else root / args.params
     started = time.perf_counter()
+    if args.command == "status":
+        return status(root, params_path)
     try:
         with build_lock(root / "artifacts"):
             params = load_params(params_path)
@@ -55,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Interrompu : le site et le README précédents sont intacts ; relancez {again}.",
               file=sys.stderr)
         return 130
+    except Exception:  # a bug, not a user error: the traceback goes to a file, the reader gets one line
+        print(unexpected_error(root), file=sys.stderr)
+        return 3
     print(f"Site prêt : {root / 'site' / 'index.html'}\n"
           f"  Pour le parcourir : make serve  (puis ouvrez http://127.0.0.1:8000/)\n"
           f"  Rapport : {root / 'README.md'}  ({time.perf_counter() - started:.1f} s en tout)")
@@ -62,6 +68,44 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(failed)} entraînement(s) en échec, leurs questions ne sont pas publiées ; "
               "relancez la même commande pour les réessayer :\n  " + "\n  ".join(failed), file=sys.stderr)
         return 1
+    return 0
+
+
+ERROR_LOG = Path("artifacts") / "erreur.log"
+
+
+def unexpected_error(root: Path) -> str:
+    """Write the current exception's traceback to artifacts/erreur.log; return the one French line to print."""
+    import tempfile
+    import traceback
+
+    text = f"{time.strftime('%Y-%m-%dT%H:%M:%S%z')}  python -m pipeline {' '.join(sys.argv[1:])}\n" \
+           f"{traceback.format_exc()}"
+    log = root / ERROR_LOG
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(text, encoding="utf-8")
+    except OSError:  # artifacts/ itself cannot be written: the traceback still goes somewhere
+        log = Path(tempfile.gettempdir()) / "fashion-mnist-erreur.log"
+        log.write_text(text, encoding="utf-8")
+    name = type(sys.exc_info()[1]).__name__
+    shown = log.relative_to(root) if log.is_relative_to(root) else log
+    return (f"Erreur inattendue ({name})\u00a0: le site et le README précédents sont intacts\u00a0; "
+            f"le détail est dans {shown}, à joindre à votre signalement.")
+
+
+def status(root: Path, params_path: Path) -> int:
+    """`make status`: which stages the next build would run again, and why; runs and writes nothing."""
+    from pipeline.build.status import explain
+
+    try:
+        print("\n".join(explain(root, load_params(params_path))))
+    except PipelineError as exc:
+        print(exc.message(), file=sys.stderr)
+        return 2
+    except Exception:
+        print(unexpected_error(root), file=sys.stderr)
+        return 3
     return 0
 
 

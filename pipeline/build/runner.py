@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.build import deps
-from pipeline.build.cache import key_of, package_versions, tree_digest
+from pipeline.build.cache import file_digests, key_of, package_versions
 from pipeline.common.config import Params
+from pipeline.common.errors import PipelineError
 from pipeline.common.io import atomic_write_json, read_json, write_error, write_if_changed
 
 MANIFEST = Path("artifacts") / "manifest.json"
@@ -52,6 +53,7 @@ class Job:
     params: Params
     inputs: dict[str, Any]
     upstream: dict[str, "Job"] = field(default_factory=dict)
+    resumed: bool = False  # the staging folder holds what an earlier, failed attempt with this key wrote
 
     def final(self, output: str) -> Path:
         """Where a declared output lives once promoted (what later stages read)."""
@@ -93,47 +95,73 @@ class Runner:
         self.records: dict[str, dict] = _read_records(root / MANIFEST)
 
     def key(self, stage: Stage, params: Params) -> str:
+        return key_of(self.parts(stage, params))
+
+    def parts(self, stage: Stage, params: Params, upstream: dict[str, str] | None = None) -> dict:
+        """Everything the stage's key is made of, part by part (recorded in the manifest, as dvc.lock does).
+
+        `upstream` gives the earlier stages' keys (default: the stages this runner already ran).
+        """
         values = params.to_dict()
-        return key_of({
+        upstream = upstream if upstream is not None else {name: job.key for name, job in self.done.items()}
+        return {
             "stage": stage.name,
             "params": values if stage.params == ("*",) else {name: _lookup(values, name) for name in stage.params},
             "code": deps.code_digest(stage.module),
-            "after": {name: self.done[name].key for name in stage.after},
-            "files": {name: tree_digest([self.root / name]) for name in stage.files},
+            "after": {name: upstream[name] for name in stage.after},
+            "files": {name: file_digests(self.root / name) for name in stage.files},
             "inputs": {name: self.inputs[name] for name in stage.inputs},
             "versions": package_versions(stage.versions) if stage.versions else {},
-        })
+        }
 
     def run(self, stage: Stage, params: Params) -> Job:
-        """Run `stage` unless its outputs are fresh; print one line; record its key and outputs."""
+        """Run `stage` unless its outputs are fresh; print one line; record its key, its parts and outputs."""
         start = time.perf_counter()
-        job = Job(stage, self.key(stage, params), self.root, params, self.inputs,
+        parts = self.parts(stage, params)
+        job = Job(stage, key_of(parts), self.root, params, self.inputs,
                   {name: self.done[name] for name in stage.after})
         for output in stage.outputs:
             _recover_interrupted_swap(job.final(output))
         fresh = self._fresh(job)
         if not fresh:
-            staging = job.staging
-            shutil.rmtree(staging, ignore_errors=True)  # a killed stage left only this behind
-            try:
-                _call(stage.run, job)
-                job.promote()
-            except OSError as exc:  # a write the stage did not wrap itself: still one clear message
-                raise write_error(Path(getattr(exc, "filename", None) or staging), exc) from None
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
-                with contextlib.suppress(OSError):
-                    staging.parent.rmdir()  # only when no other stage left anything there
+            self._execute(job)
         summary = _call(stage.summary, job)
         seconds = time.perf_counter() - start
         self.records[stage.name] = {"key": job.key, "recomputed": not fresh, "seconds": round(seconds, 3),
-                                    "summary": summary, "outputs": self._fingerprints(job)}
+                                    "summary": summary, "outputs": self._fingerprints(job),
+                                    "parts": {name: value for name, value in parts.items() if name != "stage"}}
         if not fresh:  # recorded at once: a later failure must not make this stage run again
             self.write_manifest()
         state = "refait" if not fresh else "réutilisé"
         print(f"▸ {stage.label:<13} {state:<10} {seconds:6.1f} s  {summary}", flush=True)
         self.done[stage.name] = job
         return job
+
+    def _execute(self, job: Job) -> None:
+        """Run the stage into its staging folder, then promote; on failure the previous outputs stay.
+
+        A keyed stage's staging folder is named by its key, so what a failed attempt wrote there was
+        computed from these very inputs: it is kept (a finished training, say, when a later export
+        step failed) and handed to the next attempt with the same key (`Job.resumed`), never promoted
+        half-done. Any other stage starts from an empty folder.
+        """
+        staging = job.staging
+        if not job.stage.keyed:
+            shutil.rmtree(staging, ignore_errors=True)  # a killed stage left only this behind
+        job.resumed = _has_files(staging)
+        try:
+            _call(job.stage.run, job)
+            job.promote()
+        except BaseException as exc:
+            if job.stage.keyed and _has_files(staging):
+                print(f"▸ {job.stage.label:<13} en échec : ce qu'il a déjà écrit est gardé dans "
+                      f"{staging.relative_to(self.root)}/ et repris à la prochaine exécution.", flush=True)
+            else:
+                _remove_staging(staging)
+            if isinstance(exc, OSError):  # a write the stage did not wrap itself: still one clear message
+                raise write_error(Path(getattr(exc, "filename", None) or staging), exc) from None
+            raise
+        _remove_staging(staging)
 
     def write_manifest(self, **extra: Any) -> None:
         """artifacts/manifest.json: each stage's key, outputs and timing, plus what the caller adds."""
@@ -163,6 +191,16 @@ def _fingerprint(path: Path) -> str:
         listing = sorted(f"{p.relative_to(path)}:{p.stat().st_size}" for p in path.rglob("*") if p.is_file())
         return "dir:" + hashlib.sha256("\n".join(listing).encode()).hexdigest()
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+
+
+def _has_files(folder: Path) -> bool:
+    return folder.is_dir() and any(p.is_file() for p in folder.rglob("*"))
+
+
+def _remove_staging(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        staging.parent.rmdir()  # only when no other stage left anything there
 
 
 def _promote(staged: Path, final: Path) -> None:
@@ -212,7 +250,7 @@ def _read_json_or_empty(path: Path) -> dict:
     try:
         value = read_json(path)
         return value if isinstance(value, dict) else {}
-    except (OSError, ValueError):
+    except (OSError, PipelineError):  # a damaged manifest only means: rebuild what it described
         return {}
 
 

@@ -29,6 +29,12 @@ def table(root: Path) -> list[Stage]:
         Stage("rejouer", "rejeu", "publish.replay:replay_stage", "publish.replay:summary",
               params=("seed",), after=("train",), versions=("matplotlib",),
               outputs=("docs/rejouer/", "artifacts/rejouer.json")),
+        # « Entraîner dans le navigateur »: TensorFlow.js from pinned npm tarballs, and the page's data.
+        Stage("tfjs", "tensorflow.js", "publish.tfjs_vendor:vendor_stage", "publish.tfjs_vendor:summary",
+              files=("pipeline/publish/licences/",), outputs=("docs/vendor/", "artifacts/tfjs.json")),
+        Stage("navigateur", "navigateur", "publish.live_training:live_training_stage", "publish.live_training:summary",
+              params=("seed", "epochs", "batch_size", "learning_rate", "validation_fraction", "early_stopping"),
+              after=("data", "train"), outputs=("docs/entrainer/data/", "artifacts/entrainer.json")),
         # The experiments' curves, when artifacts/experiments.json (make experiences) matches this run.
         Stage("experiences", "expériences", "experiments.questions:figures_stage", "experiments.questions:figures_summary",
               after=("train",), files=("artifacts/experiments.json",), versions=("matplotlib",),
@@ -40,7 +46,7 @@ def table(root: Path) -> list[Stage]:
               files=("pipeline/lesson.py", "templates/", "mkdocs.yml"), versions=("nbformat",),
               outputs=("docs/telechargements/", "artifacts/carnet.json")),
         Stage("pages", "pages", "pages.render:pages_stage", "pages.render:summary",
-              after=("data", "train", "figures", "demo", "rejouer", "carnet"), inputs=("provenance",),
+              after=("data", "train", "figures", "demo", "rejouer", "tfjs", "navigateur", "carnet"), inputs=("provenance",),
               files=("templates/", "mkdocs.yml", "pipeline/lesson.py", "docs/assets/",
                      "artifacts/experiments.json", "bench/results/latest.json"),
               outputs=(*pages, "artifacts/README.pending.md")),

@@ -66,4 +66,13 @@ def write_error(path: Path, exc: OSError) -> PipelineError:
 
 
 def read_json(path: Path) -> Any:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    """A JSON file the build wrote; a missing one raises OSError (callers may treat it as optional),
+    a damaged one (cut short, edited by hand, not UTF-8) a PipelineError naming it: never "not measured"."""
+    data = Path(path).read_bytes()
+    try:
+        return json.loads(data.decode("utf-8"))
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
+        raise PipelineError("fichier JSON illisible (tronqué, corrompu ou modifié à la main).", where=str(path),
+                            fix="supprimez-le, puis relancez la commande qui l'écrit : « make experiences » pour "
+                                "artifacts/experiments.json, « make report » pour les autres fichiers d'artifacts/.",
+                            detail=f"{type(exc).__name__}: {exc}") from None

@@ -94,6 +94,7 @@ def _question(q: dict, params: dict) -> dict:
     facts = compare(variants, metric) if len(variants) > 1 else None
     return {
         "id": q["id"], "title": q["title"], "beyond_seed": q["beyond_seed"], "seeds": len(q["seeds"]),
+        "replayed": q.get("replayed", False),
         "common": ", ".join(f"`{k}: {_yaml(v)}`" for k, v in q["common"].items()),
         "changes": _and([f"« {v['label']} » ("
                          + (", ".join(f"`{k}: {_yaml(x)}`" for k, x in v["changes"].items()) or "rien à changer") + ")"

@@ -16,6 +16,7 @@ from typing import Any
 
 from pipeline.common.config import Params, params_from_dict
 from pipeline.common.io import read_json
+from pipeline.experiments.replayed import REPLAYED, replayed_run
 
 EXPERIMENTS = "artifacts/experiments.json"
 RUN = "artifacts/runs/{key}/"
@@ -41,6 +42,11 @@ class Question:
     seeds: int = SEEDS
     common: dict = field(default_factory=dict)  # changes shared by every variant
     beyond_seed: bool = False  # not the seed's network: the page says so
+
+    @property
+    def replayed(self) -> bool:
+        """Answered from the Variabilité seeds' trajectories, without training (experiments/replayed.py)."""
+        return self.id in REPLAYED
 
 
 @dataclass(frozen=True)
@@ -107,8 +113,14 @@ def with_changes(base: Params, changes: dict[str, Any], seed: int | None = None)
 
 
 def seeds_of(base: Params, question: Question) -> list[int]:
-    """The base seed first (the run `make report` trains is one of them), then the next ones."""
-    return [base.seed + i for i in range(question.seeds)]
+    """The base seed first (the run `make report` trains is one of them), then the next ones; a replayed
+    question uses every seed of Variabilité, whose trajectories it replays."""
+    count = SEEDS_VARIABILITY if replays(base, question) else question.seeds
+    return [base.seed + i for i in range(count)]
+
+
+def replays(base: Params, question: Question) -> bool:
+    return question.replayed and base.trajectory
 
 
 def plan(base: Params, only: list[str] | None = None) -> list[PlannedRun]:
@@ -118,7 +130,8 @@ def plan(base: Params, only: list[str] | None = None) -> list[PlannedRun]:
     if unknown:
         raise ValueError(f"questions inconnues : {', '.join(sorted(unknown))} "
                          f"(possibles : {', '.join(q.id for q in chosen)})")
-    return [PlannedRun(q.id, v.id, v.label, seed, with_changes(base, run_changes(base, q, v), seed))
+    return [PlannedRun(q.id, v.id, v.label, seed,
+                       with_changes(base, {} if replays(base, q) else run_changes(base, q, v), seed))
             for q in chosen if not only or q.id in only for v in q.variants for seed in seeds_of(base, q)]
 
 
@@ -198,10 +211,16 @@ def summarise(base: Params, base_key: str, folders: dict[tuple[str, str, int], P
         variants = []
         for v in q.variants:
             params = with_changes(base, {**q.common, **v.changes})
-            runs = [read_run(folders[(q.id, v.id, s)]) for s in seeds]
+            try:
+                runs = ([replayed_run(folders[(q.id, v.id, s)], with_changes(params, {}, s).to_dict())
+                         for s in seeds] if replays(base, q) else [read_run(folders[(q.id, v.id, s)]) for s in seeds])
+            except (FileNotFoundError, ValueError):  # a run recorded without its trajectory: not measured
+                break
             variants.append(summarise_variant(v, params, runs, reference=params == base))
+        if len(variants) < len(q.variants):
+            continue
         done.append({"id": q.id, "title": q.title, "seeds": seeds, "common": q.common,
-                     "beyond_seed": q.beyond_seed, "variants": variants})
+                     "beyond_seed": q.beyond_seed, "replayed": replays(base, q), "variants": variants})
     return {"schema": SCHEMA, "base_params": base.to_dict(), "base_key": base_key, "questions": _rounded(done)}
 
 
@@ -257,7 +276,8 @@ def figures_summary(job) -> str:
 
 
 def _optional(path: Path):
+    """The file, or None when it does not exist; a damaged one stops the build (read_json's message)."""
     try:
         return read_json(path)
-    except (OSError, ValueError):
+    except OSError:
         return None

@@ -121,10 +121,18 @@ def _cached(root: Path, key: str) -> bool:
 
 
 def _clean_staging(root: Path) -> None:
-    """Folders left by runs killed in flight (Ctrl-C, kill): never read, removed before starting."""
+    """Workers' private folders left by runs killed in flight (Ctrl-C, kill): never read, removed first.
+
+    A train-<key> folder holding files is what a failed `make report` kept (pipeline/build/runner.py):
+    computed from that key's inputs, it stays for the next attempt; a sweep that trains this key
+    empties it before writing its own files.
+    """
     staging = root / STAGING
-    for leftover in list(staging.glob("train-*")) + list(staging.glob("travail-*")):
+    for leftover in staging.glob("travail-*"):
         shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in staging.glob("train-*"):
+        if not any(p.is_file() for p in leftover.rglob("*")):
+            shutil.rmtree(leftover, ignore_errors=True)
     staging.mkdir(parents=True, exist_ok=True)
 
 
@@ -242,7 +250,7 @@ def _write_if_changed(path: Path, value: dict) -> None:
     try:
         if read_json(path) == value:
             return
-    except (OSError, ValueError):
+    except (OSError, PipelineError):  # absent or damaged: this sweep writes it anew
         pass
     atomic_write_json(path, value)
 

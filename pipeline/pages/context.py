@@ -16,6 +16,7 @@ from pipeline.figures.style import percent_floor
 from pipeline.common.io import read_json
 from pipeline.experiments.context import build as build_experiments, test_accuracy_over_seeds
 from pipeline.pages.run_context import build_run_context
+from pipeline.pages.live_training import build as build_live
 from pipeline.pages import replay_context
 from pipeline.common.schema import Metrics, read_metrics
 
@@ -57,6 +58,8 @@ class Artifacts:
     trajectory: dict | None = None  # runs/<key>/trajectory.json: the same seed to `epochs`, never stopped
     rejouer: dict | None = None  # artifacts/rejouer.json: the replay page's snapshots and sizes
     rejouer_asset_bytes: int = 0  # docs/assets/{reseau,rejouer}.{js,css}, downloaded with the replay
+    live: dict | None = None  # artifacts/entrainer.json: the subset exported for « Entraîner dans le navigateur »
+    tfjs: dict | None = None  # artifacts/tfjs.json: the TensorFlow.js files copied into the site
 
 
 def load_artifacts(job) -> Artifacts:
@@ -85,6 +88,8 @@ def load_artifacts(job) -> Artifacts:
         rejouer_asset_bytes=sum(path.stat().st_size for path in (
             job.root / "docs" / "assets" / name for name in ("reseau.js", "rejouer.js", "rejouer.css"))
             if path.exists()),
+        live=read_json(job.input("navigateur", "artifacts/entrainer.json")),
+        tfjs=read_json(job.input("tfjs", "artifacts/tfjs.json")),
     )
 
 
@@ -126,6 +131,8 @@ def build_context(a: Artifacts) -> dict:
         "answers": build_answers(metrics, a.figures, a.trajectory),  # the exercises' answers, from this run
         # Every EarlyStopping rule on the whole trajectory (None without one: older runs, variants).
         "regles": a.trajectory and replay_all(a.trajectory, metrics["params"], metrics),
+        # « Entraîner dans le navigateur »; None (page not published) without the exported subset.
+        "live": build_live(a.live, a.tfjs, metrics, a.experiments, a.run["key"]),
         **build_run_context(a.timings, provenance, a.bench),
     }
 

@@ -14,11 +14,11 @@ from pipeline.common.mkdocs_config import nav_pages
 
 
 README_TEMPLATE = "rapport.md.jinja"  # the Rapport page, rendered a second time for GitHub as README.md
-_MARKER = re.compile(r"#\s*--8<--\s*\[(start|end):([\w-]+)\]")
+_MARKER = re.compile(r"(?:#|//)\s*--8<--\s*\[(start|end):([\w-]+)\]")  # Python's # or JavaScript's //
 
 
 def code_section(root: Path, relative: str, section: str) -> str:
-    """The lines between `# --8<-- [start:section]` and `[end:section]` in a source file, dedented.
+    """The lines between `# --8<-- [start:section]` (`//` in JavaScript) and `[end:section]` in a source file, dedented.
 
     Pages show the code that ran by reading it from the source at each build, never a copy.
     """

@@ -1,15 +1,19 @@
-"""MkDocs hook: a page rendered empty is left out of the site, of its navigation, and of other pages' links.
+"""MkDocs hook: an optional page rendered empty is left out of the site, its navigation and other pages' links.
 
 Pages that need a measurement the fast build does not make (Expériences, Variabilité: `make
-experiences`) render to an empty file when it is missing, rather than to a placeholder. This hook,
-named in mkdocs.yml, then removes them: a link to such a page becomes its plain text, so
-`mkdocs build --strict` passes and the reader never meets a page announcing a missing measurement.
+experiences`, declared in pipeline/experiments/questions.py PAGES) render to an empty file when it is
+missing, rather than to a placeholder. This hook, named in mkdocs.yml, then removes them: a link to
+such a page becomes its plain text, so `mkdocs build --strict` passes and the reader never meets a
+page announcing a missing measurement. Any other page that renders empty is a broken template: the
+build stops and names it.
 """
 from __future__ import annotations
 
 import logging
 import re
 from pathlib import Path
+
+from pipeline.experiments.questions import PAGES as OPTIONAL_PAGES
 
 log = logging.getLogger("mkdocs.hooks.pages_mesurees")
 
@@ -18,6 +22,16 @@ def empty_pages(docs_dir: Path) -> set[str]:
     """Markdown files of docs/ with no visible content (relative names, e.g. "experiences.md")."""
     return {p.relative_to(docs_dir).as_posix() for p in docs_dir.rglob("*.md")
             if not p.read_text(encoding="utf-8").strip()}
+
+
+def unexpected_empty_pages(docs_dir: Path) -> list[str]:
+    """Empty pages that are not allowed to be: a template rendered nothing where a page was due."""
+    return sorted(empty_pages(docs_dir) - set(OPTIONAL_PAGES))
+
+
+def empty_page_message(pages: list[str]) -> str:
+    names = ", ".join(f"docs/{page}" for page in pages)
+    return f"page vide\u00a0: {names}\u00a0; seules {' et '.join(OPTIONAL_PAGES)} peuvent l'être (mesure absente)."
 
 
 def without_pages(nav: list, dropped: set[str]) -> list:
@@ -49,6 +63,11 @@ _dropped: set[str] = set()
 
 
 def on_config(config):
+    from mkdocs.exceptions import PluginError
+
+    unexpected = unexpected_empty_pages(Path(config["docs_dir"]))
+    if unexpected:
+        raise PluginError(empty_page_message(unexpected) + " Corrigez le gabarit qui l'écrit.")
     _dropped.clear()
     _dropped.update(empty_pages(Path(config["docs_dir"])))
     if _dropped and config.get("nav"):

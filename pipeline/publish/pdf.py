@@ -45,7 +45,7 @@ COPY_ARTICLE_JS = """([n, pages]) => {
     canvas.replaceWith(img);
   });
   copy.querySelectorAll("script, noscript, .md-content__button, .headerlink, .md-source-file, " +
-                        ".demo-outils, .demo-galerie, .demo-aide, .pdf-lien, input, select, button").forEach(e => e.remove());
+                        ".demo-outils, .demo-galerie, .demo-aide, .entrainer, .pdf-lien, input, select, button").forEach(e => e.remove());
   const prefix = "p" + n + "-";
   copy.querySelectorAll("[id]").forEach(e => { e.id = prefix + e.id; });
   copy.querySelectorAll("[for]").forEach(e => e.setAttribute("for", prefix + e.getAttribute("for")));

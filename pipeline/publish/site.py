@@ -8,10 +8,16 @@ from pathlib import Path
 
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import atomic_write_bytes
+from pipeline.publish.mkdocs_hooks import empty_page_message, unexpected_empty_pages
 
 
 def build_site(root: Path, target: Path) -> None:
     """`mkdocs build --strict` into `target`; the runner swaps it in place of site/ only on success."""
+    unexpected = unexpected_empty_pages(root / "docs")  # the hook would stop MkDocs: say it here, plainly
+    if unexpected:
+        raise PipelineError(empty_page_message(unexpected), where=str(root / "docs"),
+                            fix="corrigez le gabarit templates/<page>.jinja qui l'écrit (il ne doit jamais rendre une page "
+                                "vide), puis relancez « make report ». Le site précédent est conservé.")
     command = [sys.executable, "-m", "mkdocs", "build", "--strict",
                "--config-file", str(root / "mkdocs.yml"), "--site-dir", str(target)]
     # Material's banner about MkDocs 2.0 is advice for site authors, not a problem of this site.

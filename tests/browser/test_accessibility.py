@@ -52,8 +52,8 @@ def axe():
 
 
 def open_page(page, site_url: str, built_project: Path, doc: str, scheme: str) -> None:
-    if doc in empty_pages(built_project / "docs"):
-        pytest.skip(f"{doc} est vide dans cette construction rapide : le site ne la publie pas")
+    # The test build has every page (a recorded sweep for Expériences and Variabilité): none may be missing.
+    assert doc not in empty_pages(built_project / "docs"), f"{doc} est vide : la page n'est pas publiée"
     # Material remembers the last scheme in localStorage (the browser profile is shared): forget it,
     # so that the page follows prefers-color-scheme as a first visit does.
     page.add_init_script("try { localStorage.clear(); } catch (e) {}")
@@ -64,6 +64,8 @@ def open_page(page, site_url: str, built_project: Path, doc: str, scheme: str) -
         page.wait_for_function("window.demo && window.demo.ready")
     if doc == "rejouer.md":
         page.wait_for_function("window.rejouer && window.rejouer.ready", timeout=30_000)
+    if doc == "entrainer.md":
+        page.wait_for_function("window.entrainer && window.entrainer.state.ready", timeout=60_000)
     shown = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
     assert shown == SCHEMES[scheme], f"{doc} : schéma {shown!r} au lieu de {SCHEMES[scheme]!r}"
 
@@ -165,9 +167,9 @@ def test_demo_works_with_the_keyboard_alone(page, site_url, built_project):
     # The page shows the network's answer for the drawn pixels (recomputed at the next frame).
     page.wait_for_function("""() => {
       const r = window.demo.forward(window.demo.state.pixels);
-      const active = r.hidden.reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
+      const active = r.outputs[0].reduce((n, v) => n + (v > 0 ? 1 : 0), 0);
       return document.querySelector('#demo-source').textContent === 'Votre dessin' &&
-             document.querySelector('#demo-couche-2').dataset.actifs === String(active);
+             document.querySelector('#demo-dense-1').dataset.actifs === String(active);
     }""")
 
     # 4. The tool list: the eraser, chosen from the keyboard, removes ink.
@@ -277,3 +279,41 @@ def test_print_stylesheet_keeps_the_text_and_drops_the_screen_furniture(page, si
     page.emulate_media(media="print")
     for selector in ["#demo-effacer", ".demo-charger", "#demo-outil", ".demo-galerie"]:
         assert page.evaluate(f"getComputedStyle(document.querySelector('{selector}')).display") == "none", selector
+
+
+def test_a_table_wider_than_the_column_is_a_named_region_the_keyboard_scrolls(page, site_url, built_project):
+    """Variabilité's table of seeds is wider than the text column: Tab reaches it, arrows scroll it."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_page(page, site_url, built_project, "variabilite.md", "light")
+    regions = page.locator(".md-typeset__scrollwrap[tabindex='0'][role='region']")
+    assert regions.count() >= 1, "aucun tableau défilant n'est atteignable au clavier"
+    region = regions.first
+    assert region.get_attribute("aria-label").startswith("Tableau défilant\u00a0: ")
+    region.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("e => e.scrollLeft > 0", arg=region.element_handle())
+    fitting = page.locator(".md-typeset__scrollwrap:not([tabindex])")
+    for i in range(fitting.count()):  # a table that fits adds no useless tab stop
+        assert fitting.nth(i).evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+
+
+# -- « Entraîner dans le navigateur » from the keyboard alone -----------------------------------------
+
+def test_training_page_works_with_the_keyboard_alone(page, site_url, built_project, axe):
+    open_page(page, site_url, built_project, "entrainer.md", "light")
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    tab_to(page, "e.id === 'entrainer-epoques-max'")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("1")
+    tab_to(page, "e.id === 'entrainer-demarrer'")
+    page.keyboard.press("Enter")
+    assert focused_id(page) == "entrainer-arreter"  # Stop is where the keyboard is while training runs
+    page.wait_for_function("window.entrainer.state.attempts.length === 1 && !window.entrainer.state.running",
+                           timeout=120_000)
+    assert focused_id(page) == "entrainer-demarrer"
+    assert page.get_attribute("#entrainer-etat", "aria-live") == "polite"
+    assert "Entraînement terminé après 1 époque" in page.inner_text("#entrainer-etat")
+    # Filled tables and curves: still no serious violation.
+    serious = [v for v in axe.run(page).response["violations"] if v["impact"] in IMPACTS]
+    assert not serious, describe(serious)

@@ -15,8 +15,7 @@ def exported(site_dir):
     """What the page downloads, decoded in Python: the sample (with Keras's probabilities) and the weights."""
     data = site_dir / "demo" / "data"
     sample = demo.read_data_script(data / "images.js")
-    net = {name: demo.decode_array(entry) for name, entry in demo.read_data_script(data / "poids.js").items()}
-    return sample, net
+    return sample, demo.network_from_payload(demo.read_data_script(data / "poids.js"))
 
 
 def open_demo(page, url):
@@ -36,9 +35,10 @@ def page_pixels(page) -> np.ndarray:
 
 
 def numpy_forward(net, pixels: np.ndarray):
-    """Forward pass on pixels already in [0, 1] (drawn or loaded images, not uint8)."""
-    hidden, probabilities = demo.forward(net, pixels.reshape(1, 784) * 255.0)
-    return hidden[0], probabilities[0]
+    """Forward pass on pixels already in [0, 1] (drawn or loaded images, not uint8): the first hidden
+    layer's outputs and the probabilities."""
+    result = demo.forward(*net, pixels.reshape(1, 784) * 255.0)
+    return result.outputs[0][0], result.probabilities[0]
 
 
 def test_javascript_gives_keras_predictions_on_every_exported_image(page, site_url, built_project, exported):
@@ -69,10 +69,10 @@ def test_picking_a_test_image_updates_the_bars_and_the_layer_explanation(page, s
     assert page.locator("#demo-barres li.demo-predite").get_attribute("data-classe") == str(keras[k].argmax())
     assert page.locator("#demo-barres li.demo-vraie").get_attribute("data-classe") == str(sample["labels"][k])
     assert page.get_attribute(f'.demo-vignette[data-k="{k}"]', "aria-pressed") == "true"
-    hidden, _ = demo.forward(net, demo.decode_array(sample["images"])[k:k + 1])
+    hidden = demo.forward(*net, demo.decode_array(sample["images"])[k:k + 1]).outputs[0]
     active = int((hidden > 0).sum())
-    assert page.get_attribute("#demo-couche-2", "data-actifs") == str(active)
-    assert page.inner_text("#demo-couche-2").startswith(f"{active} neurones sur 128")
+    assert page.get_attribute("#demo-dense-1", "data-actifs") == str(active)
+    assert page.inner_text("#demo-dense-1").startswith(f"{active} neurones sur 128")
     assert f"n°{NB}{sample['indices'][k]} " in page.inner_text("#demo-source")  # an identifier: no thousands space
     assert page.errors == []
 
@@ -105,11 +105,11 @@ def test_drawing_on_the_grid_feeds_the_network(page, site_url, exported):
     assert pixels[14, 14] == 0 and pixels[27, 0] == 0  # between the legs, in a corner
     hidden, probabilities = numpy_forward(net, pixels)
     result = page.evaluate("({p: Array.from(window.demo.state.result.probabilities),"
-                           " h: Array.from(window.demo.state.result.hidden)})")
+                           " h: Array.from(window.demo.state.result.outputs[0])})")
     assert np.abs(np.array(result["p"]) - probabilities).max() < 1e-6
     assert np.abs(np.array(result["h"]) - hidden).max() < 1e-5
     assert np.abs(shown_percentages(page) - 100 * probabilities).max() <= 0.051
-    assert page.get_attribute("#demo-couche-2", "data-actifs") == str(int((hidden > 0).sum()))
+    assert page.get_attribute("#demo-dense-1", "data-actifs") == str(int((hidden > 0).sum()))
     assert not np.allclose(probabilities, empty, atol=1e-3)  # the drawing changed the answer
     assert page.errors == []
 

@@ -86,11 +86,9 @@ def page_path(doc: str, directory_urls: bool) -> str:
     return f"{stem}/"
 
 
-# Expériences and Variabilité are published by the complete build only (make experiences): the
-# end-to-end build (make report) leaves them out of the site and its nav (tests/test_e2e.py checks it).
-from pipeline.experiments.questions import PAGES as MEASURED_PAGES  # noqa: E402
-
-NAV_DOCS = [doc for doc in nav_files(load_mkdocs(ROOT / "mkdocs.yml").get("nav", [])) if doc not in MEASURED_PAGES]
+# Every page of the nav, Expériences and Variabilité included: the test build reads a recorded sweep
+# (tests/fixtures/); without one, `make report` leaves them out (tests/test_e2e.py checks it).
+NAV_DOCS = nav_files(load_mkdocs(ROOT / "mkdocs.yml").get("nav", []))
 
 
 @pytest.fixture(scope="module")
@@ -248,7 +246,7 @@ def fetch(url: str) -> tuple[int, set[str]]:
 
 def test_nav_is_read_and_every_page_built(mkdocs_config, site_dir):
     assert NAV_DOCS, "aucune page trouvée dans le nav de mkdocs.yml"
-    assert [doc for doc in nav_files(mkdocs_config["nav"]) if doc not in MEASURED_PAGES] == NAV_DOCS
+    assert nav_files(mkdocs_config["nav"]) == NAV_DOCS
     directory_urls = mkdocs_config.get("use_directory_urls", True)
     for doc in NAV_DOCS:
         path = page_path(doc, directory_urls)
