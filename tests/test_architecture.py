@@ -141,7 +141,7 @@ def test_notebook_text_describes_the_trained_layers():
 
 
 def test_demo_javascript_computes_what_numpy_computes_for_two_hidden_layers(tmp_path):
-    """demo.js's own forward pass, run by Node.js on the exported poids.js, against the NumPy pass."""
+    """The Démo's forward pass (assets/reseau.js), run by Node.js on the exported poids.js, against NumPy's."""
     arch = make_architecture(TWO_HIDDEN)
     weights = make_weights(arch, seed=4)
     labels = np.repeat(np.arange(10, dtype=np.uint8), 10)
@@ -154,7 +154,7 @@ def test_demo_javascript_computes_what_numpy_computes_for_two_hidden_layers(tmp_
 
 
 def demo_js_probabilities(weights_script: Path, images: np.ndarray) -> np.ndarray:
-    """Probabilities computed by docs/assets/demo.js's own functions (Node.js) for uint8 `images`."""
+    """Probabilities computed by docs/assets/reseau.js, which demo.js uses (Node.js), for uint8 `images`."""
     node = shutil.which("node")
     if node is None:
         pytest.skip("Node.js absent: the browser tests check demo.js in Chromium")
@@ -164,9 +164,8 @@ def demo_js_probabilities(weights_script: Path, images: np.ndarray) -> np.ndarra
     script.write_text(
         "globalThis.window = globalThis; globalThis.document = {readyState: 'loading', addEventListener() {}};\n"
         f"require({json.dumps(str(weights_script))});\n"
-        f"const source = require('fs').readFileSync({json.dumps(str(ROOT / 'docs/assets/demo.js'))}, 'utf8');\n"
-        "const body = source.replace(/^\\(function \\(\\) \\{/m, '').replace(/\\}\\)\\(\\);\\s*$/, '');\n"
-        "const api = new Function(body + '; return {loadNetwork, forward};')();\n"
+        f"require({json.dumps(str(ROOT / 'docs/assets/reseau.js'))});\n"
+        "const api = window.Reseau;\n"
         "const net = api.loadNetwork(window.DEMO_POIDS);\n"
         f"const images = JSON.parse(require('fs').readFileSync({json.dumps(str(pixels))}, 'utf8'));\n"
         "console.log(JSON.stringify(images.map((x) => Array.from(api.forward(net, x).probabilities))));\n",

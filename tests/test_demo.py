@@ -132,7 +132,7 @@ def test_a_network_of_the_real_size_fits_the_pages_one_megabyte_budget():
     files, facts = demo.build_files(arch, weights, images, labels, keras_like(weights, images), seed=0)
     assert facts["params"] == 101_770 and facts["raw_weights_bytes"] == 407_080
     assert len(files["poids.js"]) < 407_080 * 4 / 3 + 2_000  # base64 overhead only
-    assets = sum((ROOT / "docs" / "assets" / name).stat().st_size for name in ("demo.js", "demo.css"))
+    assets = sum((ROOT / "docs" / "assets" / name).stat().st_size for name in ("reseau.js", "demo.js", "demo.css"))
     assert sum(facts["sizes"].values()) + assets < demo.MAX_TOTAL_BYTES
 
 
@@ -175,7 +175,7 @@ def page_text():
 
 def test_page_loads_only_relative_local_scripts_in_order(page_text):
     scripts = re.findall(r'<script src="([^"]+)"', page_text)
-    assert scripts == ["demo/data/poids.js", "demo/data/images.js", "assets/demo.js"]
+    assert scripts == ["demo/data/poids.js", "demo/data/images.js", "assets/reseau.js", "assets/demo.js"]
     assert '<link rel="stylesheet" href="assets/demo.css">' in page_text
     assert "http" not in " ".join(scripts)
 

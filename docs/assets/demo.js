@@ -8,83 +8,11 @@
   const NBSP = "\u00a0";
   const BRUSHES = { fin: 1.0, moyen: 1.6, epais: 2.3, gomme: 2.0 };
 
-  // ---- Data: base64 little-endian arrays written by pipeline/demo.py ------------------------
-
-  function decode(entry) {
-    const binary = atob(entry.base64);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    if (entry.dtype === "uint8") return bytes;
-    const view = new DataView(bytes.buffer);
-    const values = new Float32Array(bytes.length / 4);
-    for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(4 * i, true);
-    return values;
-  }
-
-  // Every Dense layer of the trained network, in order (pipeline/publish/demo.py writes them all).
-  function loadNetwork(raw) {
-    const layers = raw.layers.map((layer) => ({
-      W: decode(layer.W), b: decode(layer.b), activation: layer.activation,
-      nIn: layer.W.shape[0], nOut: layer.W.shape[1],
-    }));
-    return { layers, nIn: layers[0].nIn, nOut: layers[layers.length - 1].nOut };
-  }
-
-  // ---- The forward pass, shown on the page ----------------------------------------------------
-
-  // # --8<-- [start:forward]
-  // Couche dense : sortie[j] = biais[j] + somme des entrée[i] × W[i][j].
-  // W est rangé ligne par ligne : W[i][j] est à l'indice i × nOut + j.
-  function dense(input, W, b, nIn, nOut) {
-    const out = Float64Array.from(b);
-    for (let i = 0; i < nIn; i++) {
-      if (input[i] === 0) continue;  // pixel noir, neurone éteint : rien
-      for (let j = 0; j < nOut; j++) out[j] += input[i] * W[i * nOut + j];
-    }
-    return out;
-  }
-
-  // Fonction d'activation, appliquée à la sortie de chaque couche dense.
-  function activate(z, activation) {
-    if (activation === "relu") return z.map((v) => Math.max(0, v));
-    if (activation === "sigmoid") return z.map((v) => 1 / (1 + Math.exp(-v)));
-    if (activation === "tanh") return z.map((v) => Math.tanh(v));
-    if (activation === "softmax") {
-      const top = Math.max(...z);          // softmax, sans débordement
-      const exps = z.map((v) => Math.exp(v - top));
-      const total = exps.reduce((a, b) => a + b, 0);
-      return exps.map((e) => e / total);
-    }
-    return z;                              // linéaire
-  }
-
-  // pixels : les 784 valeurs de l'image (0 à 1), ligne après ligne :
-  // c'est déjà le travail de Flatten. Puis chaque couche dense, dans l'ordre
-  // (Dropout ne fait rien au moment de prédire).
-  function forward(net, pixels) {
-    let x = pixels;
-    const outputs = [];
-    let scores = null;
-    for (const layer of net.layers) {
-      scores = dense(x, layer.W, layer.b, layer.nIn, layer.nOut);
-      x = activate(scores, layer.activation);
-      outputs.push(x);
-    }
-    return { outputs, scores, probabilities: x };
-  }
-  // # --8<-- [end:forward]
+  // Decoding, the forward pass and French numbers: assets/reseau.js, shared with « Rejouer l'apprentissage ».
+  const { decode, loadNetwork, forward, argmax, decimal, percent, integer } = window.Reseau;
 
   // ---- French number formatting -----------------------------------------------------------------
 
-  function decimal(x, digits) {
-    return x.toFixed(digits).replace("-", "\u2212").replace(".", ",");
-  }
-  function percent(p) {
-    return decimal(100 * p, 1) + NBSP + "%";
-  }
-  function integer(n) {
-    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, NBSP);
-  }
   function scientific(x) {
     if (x === 0) return "0";
     const [mantissa, exponent] = x.toExponential(1).split("e");
@@ -119,12 +47,6 @@
 
   function kerasRow(k) {
     return Array.from(sample.keras.subarray(k * net.nOut, (k + 1) * net.nOut));
-  }
-
-  function argmax(values) {
-    let best = 0;
-    for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-    return best;
   }
 
   // ---- Drawing the input grid -----------------------------------------------------------------

@@ -25,6 +25,10 @@ def table(root: Path) -> list[Stage]:
               outputs=("docs/figures/", "rapport/", "artifacts/figures.json")),
         Stage("demo", "démo", "publish.demo:demo_stage", "publish.demo:summary",
               params=("seed",), after=("train",), outputs=("docs/demo/data/", "artifacts/demo.json")),
+        # « Rejouer l'apprentissage »: the trajectory's snapshots, quantised within the page's size budget.
+        Stage("rejouer", "rejeu", "publish.replay:replay_stage", "publish.replay:summary",
+              params=("seed",), after=("train",), versions=("matplotlib",),
+              outputs=("docs/rejouer/", "artifacts/rejouer.json")),
         # « Entraîner dans le navigateur »: TensorFlow.js from pinned npm tarballs, and the page's data.
         Stage("tfjs", "tensorflow.js", "publish.tfjs_vendor:vendor_stage", "publish.tfjs_vendor:summary",
               files=("pipeline/publish/licences/",), outputs=("docs/vendor/", "artifacts/tfjs.json")),
@@ -42,7 +46,7 @@ def table(root: Path) -> list[Stage]:
               files=("pipeline/lesson.py", "templates/", "mkdocs.yml"), versions=("nbformat",),
               outputs=("docs/telechargements/", "artifacts/carnet.json")),
         Stage("pages", "pages", "pages.render:pages_stage", "pages.render:summary",
-              after=("data", "train", "figures", "demo", "tfjs", "navigateur", "carnet"), inputs=("provenance",),
+              after=("data", "train", "figures", "demo", "rejouer", "tfjs", "navigateur", "carnet"), inputs=("provenance",),
               files=("templates/", "mkdocs.yml", "pipeline/lesson.py", "docs/assets/",
                      "artifacts/experiments.json", "bench/results/latest.json"),
               outputs=(*pages, "artifacts/README.pending.md")),

@@ -17,6 +17,7 @@ from pipeline.common.io import read_json
 from pipeline.experiments.context import build as build_experiments, test_accuracy_over_seeds
 from pipeline.pages.run_context import build_run_context
 from pipeline.pages.live_training import build as build_live
+from pipeline.pages import replay_context
 from pipeline.common.schema import Metrics, read_metrics
 
 BALANCE_TOLERANCE = 1.5  # max/min class count above which we call the training set unbalanced
@@ -55,6 +56,8 @@ class Artifacts:
     stages: tuple = ()  # the stage table (pipeline/build/stages.py), shown on the maintainers' page
     carnet: dict | None = None  # artifacts/carnet.json: the notebook and script to download, Colab link
     trajectory: dict | None = None  # runs/<key>/trajectory.json: the same seed to `epochs`, never stopped
+    rejouer: dict | None = None  # artifacts/rejouer.json: the replay page's snapshots and sizes
+    rejouer_asset_bytes: int = 0  # docs/assets/{reseau,rejouer}.{js,css}, downloaded with the replay
     live: dict | None = None  # artifacts/entrainer.json: the subset exported for « Entraîner dans le navigateur »
     tfjs: dict | None = None  # artifacts/tfjs.json: the TensorFlow.js files copied into the site
 
@@ -64,7 +67,7 @@ def load_artifacts(job) -> Artifacts:
     from pipeline.build.stages import table as stages_table
 
     run_dir = job.input("train", "artifacts/runs/{key}/")
-    assets = [job.root / "docs" / "assets" / name for name in ("demo.js", "demo.css")]
+    assets = [job.root / "docs" / "assets" / name for name in ("reseau.js", "demo.js", "demo.css")]
     return Artifacts(
         data_info=read_json(job.input("data", "artifacts/data.json")),
         metrics=read_metrics(run_dir / "metrics.json"),
@@ -81,6 +84,10 @@ def load_artifacts(job) -> Artifacts:
         stages=tuple(stages_table(job.root)),
         carnet=read_json(job.input("carnet", "artifacts/carnet.json")),
         trajectory=_optional_json(run_dir / "trajectory.json"),
+        rejouer=read_json(job.input("rejouer", "artifacts/rejouer.json")),
+        rejouer_asset_bytes=sum(path.stat().st_size for path in (
+            job.root / "docs" / "assets" / name for name in ("reseau.js", "rejouer.js", "rejouer.css"))
+            if path.exists()),
         live=read_json(job.input("navigateur", "artifacts/entrainer.json")),
         tfjs=read_json(job.input("tfjs", "artifacts/tfjs.json")),
     )
@@ -116,6 +123,7 @@ def build_context(a: Artifacts) -> dict:
         "readme": {"folder": a.figures["readme_folder"], "figures": a.figures["readme_figures"]},
         "outputs": a.outputs,
         "demo": _demo(a.demo, a.demo_asset_bytes),
+        "rejouer": replay_context.build(a.rejouer, metrics["params"], a.rejouer_asset_bytes),
         "stages": [_stage(stage, {s.name: s.label for s in a.stages}) for stage in a.stages],
         "downloads": _downloads(a.carnet),  # « Télécharger le carnet » (macro telecharger)
         # Measured answers (make experiences); None unless measured with these parameters and this code.

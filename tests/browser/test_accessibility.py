@@ -62,6 +62,8 @@ def open_page(page, site_url: str, built_project: Path, doc: str, scheme: str) -
     page.wait_for_load_state("load")
     if doc == "demo.md":
         page.wait_for_function("window.demo && window.demo.ready")
+    if doc == "rejouer.md":
+        page.wait_for_function("window.rejouer && window.rejouer.ready", timeout=30_000)
     if doc == "entrainer.md":
         page.wait_for_function("window.entrainer && window.entrainer.state.ready", timeout=60_000)
     shown = page.evaluate("document.body.getAttribute('data-md-color-scheme')")

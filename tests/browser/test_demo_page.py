@@ -166,7 +166,7 @@ def test_the_page_also_works_when_opened_from_the_disk(page, site_dir):
 
 
 def test_demo_assets_fit_one_megabyte_and_only_the_demo_page_loads_them(site_dir):
-    files = ["demo/data/poids.js", "demo/data/images.js", "assets/demo.js", "assets/demo.css"]
+    files = ["demo/data/poids.js", "demo/data/images.js", "assets/reseau.js", "assets/demo.js", "assets/demo.css"]
     assert sum((site_dir / name).stat().st_size for name in files) <= 1_000_000
     for html in site_dir.glob("*.html"):
         assert ('<script src="assets/demo.js"' in html.read_text(encoding="utf-8")) is (html.name == "demo.html"), html.name
