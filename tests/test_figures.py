@@ -13,7 +13,7 @@ from matplotlib.text import Text
 from factories import BASE_HISTORY, make_architecture, make_metrics, make_probabilities
 from pipeline.figures import catalogue
 from pipeline.figures import charts, style
-from pipeline.figures import network
+from pipeline.figures import learning, network
 from pipeline.common import fr
 from pipeline.data.dataset import CLASS_NAMES
 
@@ -276,7 +276,7 @@ def test_network_diagram_writes_the_parameters_of_each_layer_in_french(every_fig
     texts = _texts(every_figure["network_diagram"])
     assert any("100\u00a0480 paramètres" in t for t in texts)
     assert any("1\u00a0290 paramètres" in t for t in texts)
-    for caption in ("784 entrées (28 × 28 pixels)", "128 neurones ReLU", "10 sorties softmax"):
+    for caption in ("784 valeurs d'entrée\n(les pixels, déroulés)", "128 neurones ReLU", "10 sorties softmax"):
         assert caption in texts
     assert "…" in texts
 
@@ -354,7 +354,8 @@ def drawn_all():
 def test_draw_all_returns_every_figure_and_the_facts_pages_cite(drawn_all):
     pngs, facts, _ = drawn_all
     assert set(pngs) == {"exemples", "repartition", "pixels", "moyennes", "courbes", "confusion",
-                         "erreurs", "predictions", "neurones", "reseau", "calibration", "exemple_calcul"}
+                         "erreurs", "predictions", "neurones", "reseau", "calibration", "exemple_calcul",
+                         "descente", "pas_gradient"}
     assert all(png.startswith(b"\x89PNG") for png in pngs.values())
     assert facts["files"] == [f"{n}.png" for n in pngs]
     assert set(facts["grid_labels"]) == set(range(10))  # every class shown in the grid
@@ -393,6 +394,8 @@ def _facts_only(seed, monkeypatch):
         monkeypatch.setattr(charts, name, lambda *a, **k: None)
     for name in ("weight_images", "network_diagram", "calibration", "worked_example"):
         monkeypatch.setattr(network, name, lambda *a, **k: None)
+    for name in ("descent", "gradient_step"):
+        monkeypatch.setattr(learning, name, lambda *a, **k: None)
     monkeypatch.setattr(style, "to_png", lambda fig: b"")
     images, labels, probs, metrics = _draw_all_inputs()
     return catalogue.draw_all(seed, images, labels, images, labels, metrics, probs, _weights(), make_architecture((16,)))[1]
