@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.common import architecture, fr
-from pipeline.pages import network_context
+from pipeline.pages import learning_context, network_context
 from pipeline.pages.answers import build_answers
 from pipeline.build.deps import closure
 from pipeline.data.dataset import CLASS_NAMES
@@ -112,6 +112,7 @@ def build_context(a: Artifacts) -> dict:
         # Measured answers (make experiences); None unless measured with these parameters and this code.
         "experiments": build_experiments(a.experiments, metrics["params"], a.run["key"]),
         "answers": build_answers(metrics, a.figures),  # the exercises' answers, computed from this run
+        "learning": learning_context.build(a.figures, names, len(a.architecture.dense)),  # step 3: slice and one step
         **build_run_context(a.timings, provenance, a.bench),
     }
 
