@@ -92,7 +92,8 @@ def test_every_section_is_top_level_code_that_runs_in_order():
     source = LESSON.read_text(encoding="utf-8")
     names = [line.split("[start:")[1].rstrip("]") for line in source.splitlines()
              if line.strip().startswith("# --8<-- [start:")]
-    assert names[:3] == ["imports", "class_names", "load"] and names[-1] == "evaluate"
+    assert names[:3] == ["imports", "class_names", "load"] and names[-4:] == ["evaluate", "predict", "confusion",
+                                                                              "probabilities"]
     for name in names:
         tree = ast.parse(code_section(ROOT, "pipeline/lesson.py", name))
         assert not any(isinstance(node, ast.Return) for node in ast.walk(tree)), name

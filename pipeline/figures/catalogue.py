@@ -121,6 +121,8 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
     count_text = (f"{fr.integer(counts[0])} images par classe" if same else
                   f"de {fr.integer(min(counts))} à {fr.integer(max(counts))} images par classe")
     h = metrics["history"]
+    low = int(np.argmin(h["val_loss"]))
+    peak = low + int(np.argmax(h["val_loss"][low:]))  # the highest validation loss after its minimum
     ev = metrics["evaluation"]
     grid_names = sorted({names[k] for k in facts["grid_labels"]})
     examples = "; ".join(f"{names[x['true']]} prédit {names[x['predicted']]} à "
@@ -146,8 +148,9 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
                    f"{fr.decimal(h['loss'][-1], 3)} et celle de validation de {fr.decimal(h['val_loss'][0], 3)} "
                    f"à {fr.decimal(h['val_loss'][-1], 3)}, sur une échelle logarithmique avec la ligne du hasard "
                    f"(ln 10 ≈ {fr.decimal(charts.RANDOM_LOSS, 2)}), et un zoom en échelle linéaire sur la perte de "
-                   f"validation : minimum {fr.decimal(min(h['val_loss']), 3)} à l'époque "
-                   f"{int(np.argmin(h['val_loss'])) + 1}, puis {fr.decimal(h['val_loss'][-1], 3)} à la dernière. "
+                   f"validation : minimum {fr.decimal(min(h['val_loss']), 3)} à l'époque {low + 1}"
+                   + (f", puis jusqu'à {fr.decimal(h['val_loss'][peak], 3)} à l'époque {peak + 1}. " if peak > low
+                      else ". ") +
                    f"Meilleure époque : {metrics['best_epoch']}.",
         "confusion": f"Matrice de confusion sur {fr.integer(metrics['sizes']['test'])} images de test, en nombres "
                      f"et en proportions par classe réelle ; {fr.integer(ev['errors'])} erreurs hors diagonale.",

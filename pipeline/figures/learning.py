@@ -23,6 +23,7 @@ STEPS = 6  # steps drawn for each learning rate
 RATE_FACTORS = {"trop petit": 0.15, "bien choisi": 0.7, "trop grand": 2.3}
 STEP_UNCERTAIN = (0.3, 0.7)  # the one-step example: an image the network is unsure of (p of its class)
 TOP_WEIGHTS = 5
+ESCAPED = 20  # a path whose loss passed 20 times the starting loss stops there (it has left the valley)
 
 
 def _significant(value: float, digits: int = 2) -> float:
@@ -53,9 +54,15 @@ def descent_facts(arch, weights: dict, images, labels) -> dict:
         eta = _significant(factor / curvature)
         ts, losses, slopes = [0.0], [start.loss], [-size]
         for _ in range(STEPS):
+            if losses[-1] > ESCAPED * max(start.loss, 0.1):  # far out of the valley: the next step would overflow
+                break
             ts.append(ts[-1] - eta * slopes[-1])
-            losses.append(loss_at(ts[-1]))
-            slopes.append(slope_at(ts[-1]))
+            with np.errstate(over="ignore", invalid="ignore"):
+                losses.append(loss_at(ts[-1]))
+                slopes.append(slope_at(ts[-1]))
+            if not (np.isfinite(losses[-1]) and np.isfinite(slopes[-1])):
+                ts, losses, slopes = ts[:-1], losses[:-1], slopes[:-1]
+                break
         rates.append({"word": word, "eta": eta, "t": ts, "loss": losses, "slope": slopes,
                       "climbed": losses[-1] > start.loss,  # ends higher than it started
                       "descended": all(b < a for a, b in zip(losses, losses[1:])),  # every step lower
@@ -65,8 +72,10 @@ def descent_facts(arch, weights: dict, images, labels) -> dict:
     high = max(max(r["t"]) for r in rates)
     span = high - low or size
     grid = np.linspace(low - 0.15 * span, high + 0.15 * span, SLICE_POINTS)
-    curve = [loss_at(float(t)) for t in grid]
-    best = int(np.argmin(curve))
+    with np.errstate(over="ignore", invalid="ignore"):
+        curve = [loss_at(float(t)) for t in grid]
+    curve = [float(v) if np.isfinite(v) else None for v in curve]  # None: overflowed, a gap in the curve
+    best = int(np.nanargmin(np.asarray(curve, dtype=float)))
     calm = [r for r in rates if max(r["loss"]) <= start.loss * 1.001]  # the rates whose steps never climb
     zoom_t = [t for r in calm for t in r["t"]] or [0.0, float(grid[best])]
     zoom_span = max(max(zoom_t) - min(zoom_t), 1e-6)
@@ -86,6 +95,7 @@ def descent(facts: dict):
     for ax, (grid, curve) in ((ax_all, (facts["grid"], facts["curve"])),
                               (ax_zoom, (facts["zoom_grid"], facts["zoom_curve"]))):
         left, right = grid[0], grid[-1]
+        curve = np.asarray(curve, dtype=float)
         ax.plot(grid, curve, color=GREY, linewidth=2.5, label="Perte le long de la droite", zorder=1)
         for rate, colour, marker in zip(facts["rates"], (BLUE, GREEN, VERMILION), ("o", "s", "D")):
             ax.plot(rate["t"], rate["loss"], marker=marker, color=colour, linewidth=1.2, markersize=7, zorder=3,
@@ -98,7 +108,7 @@ def descent(facts: dict):
                                 fontsize=9, color=colour)
         ax.plot([0], [facts["loss"]], "*", color="black", markersize=16, zorder=4,
                 label=f"Poids entraînés (t = 0) : perte {decimal(facts['loss'], 3)}")
-        shown = list(curve) + [loss for r in facts["rates"] for t, loss in zip(r["t"], r["loss"]) if left <= t <= right]
+        shown = [v for v in curve if np.isfinite(v)] + [loss for r in facts["rates"] for t, loss in zip(r["t"], r["loss"]) if left <= t <= right]
         pad = 0.08 * (max(shown) - min(shown) or 1.0)
         ax.set_xlim(left, right)
         ax.set_ylim(min(shown) - pad, max(shown) + 2 * pad)

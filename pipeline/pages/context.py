@@ -112,7 +112,7 @@ def build_context(a: Artifacts) -> dict:
         # Measured answers (make experiences); None unless measured with these parameters and this code.
         "experiments": build_experiments(a.experiments, metrics["params"], a.run["key"]),
         "answers": build_answers(metrics, a.figures),  # the exercises' answers, computed from this run
-        "learning": learning_context.build(a.figures, names, len(a.architecture.dense)),  # step 3: slice and one step
+        "learning": learning_context.build(a.figures, names, len(a.architecture.dense), metrics["history"]),  # step 3: slice and one step
         **build_run_context(a.timings, provenance, a.bench),
     }
 

@@ -20,8 +20,9 @@ def _weight(move: dict, dense_count: int, names) -> str:
     return f"le poids qui relie {source} à {target}"
 
 
-def build(figures: dict, names, dense_count: int) -> dict:
-    """What the training page says about the slice (« descente ») and the step (« pas »)."""
+def build(figures: dict, names, dense_count: int, history: dict) -> dict:
+    """What the training page says about the slice (« descente ») and the step (« pas »), and what the
+    performance page says about the curves' zoom on the validation loss."""
     d, s = figures["descent"], figures["step"]
     rates = [{"eta": eta_text(r["eta"]), "word": r["word"], "last_loss": fr.decimal(r["loss"][-1], 3),
               "steps": len(r["t"]) - 1, "climbed": r["climbed"], "descended": r["descended"],
@@ -29,7 +30,12 @@ def build(figures: dict, names, dense_count: int) -> dict:
     label = s["label"]
     predicted = max(range(len(s["before"])), key=lambda k: s["before"][k])
     rival = max((k for k in range(len(s["delta"])) if k != label), key=lambda k: s["delta"][k])
+    val = history["val_loss"]
+    low = min(range(len(val)), key=val.__getitem__)
+    peak = max(range(low, len(val)), key=val.__getitem__)
     return {
+        "zoom": {"peak": fr.decimal(val[peak], 3), "peak_epoch": peak + 1, "peak_is_last": peak == len(val) - 1,
+                 "rise": fr.decimal(val[peak] - val[low], 3)},
         "descent": {"images": fr.integer(d["images"]), "loss": fr.decimal(d["loss"], 3),
                     "min_loss": fr.decimal(d["min_loss"], 3), "gradient_norm": fr.decimal(d["gradient_norm"], 3),
                     "rates": rates, "small": rates[0], "good": rates[1], "large": rates[-1]},
