@@ -162,4 +162,4 @@ def test_draw_all_marks_exactly_the_units_it_counts_as_dead(monkeypatch):
     assert sum(seen["dead"]) == facts["activity"]["dead"]
     hidden = forward(ARCH, _weights(), images / 255.0).outputs[0]
     assert list(seen["dead"]) == list((hidden > 0).sum(axis=0) == 0)
-    assert facts["step"]["index"] in range(len(labels)) and facts["descent"]["images"] == len(labels)
+    assert facts["step"]["index"] in range(min(len(labels), 10_000)) and facts["descent"]["images"] == len(labels)

@@ -26,7 +26,7 @@ def test_the_one_step_example_cites_the_facts_of_the_figure():
     page, facts = training_page()
     step = facts["step"]
     label = step["label"]
-    assert f"n° {step['index']} de `X_train`" in page
+    assert f"`X_train[{step['index']}]`" in page
     assert f"la perte de {fr.decimal(step['loss_before'], 3)} à\n{fr.decimal(step['loss_after'], 3)}" in page \
         or f"la perte de {fr.decimal(step['loss_before'], 3)} à {fr.decimal(step['loss_after'], 3)}" in page
     assert f"Ici : {fr.decimal(step['delta'][label], 3)}" in page

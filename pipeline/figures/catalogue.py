@@ -53,8 +53,11 @@ def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabi
     # The learning loop on this network (drawn after the others: their seeded picks stay the same).
     sample = np.sort(rng.choice(len(y_train), min(learning.SLICE_IMAGES, len(y_train)), replace=False))
     descent = learning.descent_facts(arch, weights, x_train[sample] / 255.0, y_train[sample])
-    step_index = int(sample[learning.pick_step_image(
-        architecture.forward(arch, weights, x_train[sample] / 255.0).probabilities, y_train[sample], rng)])
+    # The one-step image: among the first 10 000 (an index of four digits at most, which the pages write,
+    # like every identifier, without a thousands space).
+    candidates = sample[sample < 10_000] if (sample < 10_000).any() else sample
+    step_index = int(candidates[learning.pick_step_image(
+        architecture.forward(arch, weights, x_train[candidates] / 255.0).probabilities, y_train[candidates], rng)])
     step = {"index": step_index, **learning.step_facts(arch, weights, x_train[step_index], int(y_train[step_index]),
                                                       float(metrics["learning_rate"]))}
 
