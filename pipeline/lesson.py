@@ -172,6 +172,58 @@ def evaluate(model, X_test, y_test):
     return test_loss, test_accuracy
 
 
+def predict(model, X_test, y_test):
+    """Step 5: the ten probabilities of every test image, and the class each one predicts."""
+    # --8<-- [start:predict]
+    probabilities = model.predict(X_test, verbose=0)  # une ligne de 10 probabilités par image
+    y_pred = probabilities.argmax(axis=1)  # la classe prédite : celle de plus grande probabilité
+    print("Probabilités :", probabilities.shape)
+    print("Classes prédites, 10 premières images :", y_pred[:10])
+    print("Classes réelles, 10 premières images :  ", y_test[:10])
+    # --8<-- [end:predict]
+    return probabilities, y_pred
+
+
+def show_confusion(y_test, y_pred):
+    """Which classes the network mixes up: real class in rows, predicted class in columns."""
+    # --8<-- [start:confusion]
+    confusion = tf.math.confusion_matrix(y_test, y_pred, num_classes=10).numpy()
+    plt.figure(figsize=(9, 8))
+    plt.imshow(confusion, cmap="Blues")
+    for i in range(10):  # le nombre d'images de chaque case, écrit dedans
+        for j in range(10):
+            plt.text(j, i, confusion[i, j], ha="center", va="center",
+                     color="white" if confusion[i, j] > confusion.max() / 2 else "black")
+    plt.xticks(range(10), class_names, rotation=45, ha="right")
+    plt.yticks(range(10), class_names)
+    plt.xlabel("Classe prédite")
+    plt.ylabel("Classe réelle")
+    plt.title("Matrice de confusion sur le jeu de test")
+    plt.tight_layout()
+    plt.show()
+    # --8<-- [end:confusion]
+    return confusion
+
+
+def show_probabilities(X_test, y_test, probabilities):
+    """A few test images beside the ten probabilities the network gives them."""
+    # --8<-- [start:probabilities]
+    plt.figure(figsize=(10, 9))
+    for row in range(4):  # les quatre premières images de test
+        plt.subplot(4, 2, 2 * row + 1)
+        plt.imshow(X_test[row], cmap="gray")
+        plt.title("Réelle : " + class_names[y_test[row]])
+        plt.axis("off")
+        plt.subplot(4, 2, 2 * row + 2)
+        plt.barh(class_names, probabilities[row])
+        plt.gca().invert_yaxis()  # T-shirt/haut en haut, comme dans class_names
+        plt.xlim(0, 1)
+        plt.title("Prédite : " + class_names[probabilities[row].argmax()])
+    plt.tight_layout()
+    plt.show()
+    # --8<-- [end:probabilities]
+
+
 def main(epochs=20, batch_size=32, monitor="val_loss", patience=3, restore_best_weights=True):
     """The whole exercise in order, as a student runs it (`python -m pipeline.lesson`)."""
     (X_train, y_train), (X_test, y_test) = load_data()
@@ -185,7 +237,11 @@ def main(epochs=20, batch_size=32, monitor="val_loss", patience=3, restore_best_
     early_stop = make_early_stopping(monitor, patience, restore_best_weights)
     history = train(model, X_train, y_train, X_val, y_val, early_stop, epochs, batch_size)
     plot_history(history)
-    return evaluate(model, X_test, y_test)
+    scores = evaluate(model, X_test, y_test)
+    probabilities, y_pred = predict(model, X_test, y_test)
+    show_confusion(y_test, y_pred)
+    show_probabilities(X_test, y_test, probabilities)
+    return scores
 
 
 if __name__ == "__main__":

@@ -111,7 +111,27 @@ def make_figure_facts(arch: architecture.Architecture | None = None) -> dict:
                        "activations": [layer.activation for layer in arch.dense]}
     facts["worked"]["hidden_layers"] = [{"units": layer.units, "active": min(41, layer.units)} for layer in arch.hidden]
     facts["neurons"] = arch.dense[0].units
+    facts["descent"], facts["step"] = (copy.deepcopy(f) for f in _learning_facts(arch))
     return facts
+
+
+_LEARNING: dict = {}
+
+
+def _learning_facts(arch: architecture.Architecture) -> tuple[dict, dict]:
+    """The loss slice and the one-step example, computed by the figures' own functions on twenty
+    random images with make_weights (cached per network shape: fast tests call this often)."""
+    from pipeline.figures import learning
+
+    shape = tuple(layer.units for layer in arch.dense)
+    if shape not in _LEARNING:
+        rng = np.random.default_rng(3)
+        images, labels = rng.integers(0, 256, (20, 28, 28)).astype(np.uint8), np.arange(20) % 10
+        weights = make_weights(arch)
+        descent = learning.descent_facts(arch, weights, images / 255.0, labels)
+        step = {"index": 4, **learning.step_facts(arch, weights, images[4], int(labels[4]), 0.001)}
+        _LEARNING[shape] = (descent, step)
+    return _LEARNING[shape]
 
 
 def _seed_figure_facts() -> dict:
@@ -180,7 +200,8 @@ def make_artifacts(counts=None, bench=None, arch: architecture.Architecture | No
                  "fit_log": "".join(f"Epoch {e + 1}/20\n1688/1688 - 1s - 700us/step - accuracy: {a:.4f} - loss: {l:.4f}"
                                     f" - val_accuracy: {va:.4f} - val_loss: {vl:.4f}\n"
                                     for e, (a, l, va, vl) in enumerate(zip(*(metrics["history"][k] for k in (
-                                        "accuracy", "loss", "val_accuracy", "val_loss")))))},
+                                        "accuracy", "loss", "val_accuracy", "val_loss"))))),
+                 "predict": "Probabilités : (10000, 10)\n"},
         provenance=make_provenance(), bench=bench, demo_asset_bytes=23000)
 
 

@@ -16,7 +16,7 @@ from matplotlib.text import Text
 from factories import BASE_HISTORY, make_architecture, make_metrics, make_probabilities
 from pipeline.figures import catalogue
 from pipeline.figures import charts, style
-from pipeline.figures import network
+from pipeline.figures import learning, network
 from pipeline.common import fr
 from pipeline.data.dataset import CLASS_NAMES
 
@@ -279,7 +279,7 @@ def test_network_diagram_writes_the_parameters_of_each_layer_in_french(every_fig
     texts = _texts(every_figure["network_diagram"])
     assert any("100\u00a0480 paramètres" in t for t in texts)
     assert any("1\u00a0290 paramètres" in t for t in texts)
-    for caption in ("784 entrées (28 × 28 pixels)", "128 neurones ReLU", "10 sorties softmax"):
+    for caption in ("784 valeurs d'entrée\n(les pixels, déroulés)", "128 neurones ReLU", "10 sorties softmax"):
         assert caption in texts
     assert "…" in texts
 
@@ -395,6 +395,8 @@ def _facts_only(seed, monkeypatch):
         monkeypatch.setattr(charts, name, lambda *a, **k: None)
     for name in ("weight_images", "network_diagram", "calibration", "worked_example"):
         monkeypatch.setattr(network, name, lambda *a, **k: None)
+    for name in ("descent", "gradient_step"):
+        monkeypatch.setattr(learning, name, lambda *a, **k: None)
     monkeypatch.setattr(style, "to_png", lambda fig: b"")
     images, labels, probs, metrics = _draw_all_inputs()
     return catalogue.draw_all(seed, images, labels, images, labels, metrics, probs, _weights(), make_architecture((16,)))[1]

@@ -92,7 +92,8 @@ def test_every_section_is_top_level_code_that_runs_in_order():
     source = LESSON.read_text(encoding="utf-8")
     names = [line.split("[start:")[1].rstrip("]") for line in source.splitlines()
              if line.strip().startswith("# --8<-- [start:")]
-    assert names[:3] == ["imports", "class_names", "load"] and names[-1] == "evaluate"
+    assert names[:3] == ["imports", "class_names", "load"] and names[-4:] == ["evaluate", "predict", "confusion",
+                                                                              "probabilities"]
     for name in names:
         tree = ast.parse(code_section(ROOT, "pipeline/lesson.py", name))
         assert not any(isinstance(node, ast.Return) for node in ast.walk(tree)), name
@@ -106,3 +107,34 @@ def test_trace_records_the_lines_that_ran_and_only_those(tmp_path):
     with trace.trace_lines(module) as executed:
         namespace["f"](True)
     assert executed == {2, 3}
+
+
+def test_step_five_predicts_counts_the_confusions_and_draws_what_it_counted(lesson, tiny_images):
+    """The lesson's step 5 on a trained tiny network: argmax of model.predict, a confusion matrix equal to
+    an independent count, and the two figures captured as PNG (as training saves them in lecon/)."""
+    import matplotlib.pyplot as plt
+
+    images, labels = tiny_images
+    fit = fit_tiny(lesson, tiny_images)
+    x, _ = lesson.normalise(images, images[:1])
+    printed, (probabilities, y_pred) = train.captured(lesson.predict, fit.model, x, labels)
+    assert probabilities.shape == (len(labels), 10) and list(y_pred) == list(probabilities.argmax(axis=1))
+    assert "Probabilités : (40, 10)" in printed
+    seen = {}
+    real_show = plt.show
+    plt.show = lambda *a, **k: seen.setdefault("axes", []).append(plt.gcf().axes)
+    try:
+        confusion = lesson.show_confusion(labels, y_pred)
+        expected = np.zeros((10, 10), dtype=int)
+        np.add.at(expected, (labels, y_pred), 1)
+        assert (confusion == expected).all()
+        texts = [t.get_text() for t in seen["axes"][0][0].texts]
+        assert texts == [str(v) for v in expected.ravel()]  # every count written in its cell
+        lesson.show_probabilities(x, labels, probabilities)
+        bars = seen["axes"][1][1].patches
+        assert [b.get_width() for b in bars] == pytest.approx(list(probabilities[0]))
+    finally:
+        plt.show = real_show
+        plt.close("all")
+    png = train.lesson_figure(lesson.show_confusion, labels, y_pred)
+    assert png.startswith(b"\x89PNG")

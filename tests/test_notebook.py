@@ -127,10 +127,11 @@ def test_each_section_follows_a_french_markdown_cell_naming_its_page(built):
         if cell in lesson_cells(nb):
             before = cells[i - 1]
             assert before.cell_type == "markdown", f"cellule {cell.id} sans texte avant elle"
-            assert re.search(r"page « [^»]+ » du site", plain(before.source)), before.source
-            assert "](" not in before.source, "sans site_url, pas de lien relatif (il ne marche que sur le site)"
+            # Without site_url, a link relative to site/telechargements/, where the site publishes the notebook.
+            assert re.search(r"page \[[^\]]+\]\(\.\./[\w-]+\.html\) du site", plain(before.source)), before.source
             if cell.id in expected:
-                assert f"« {expected[cell.id]} »" in plain(before.source), before.source
+                page = next(p for p in nav_pages(ROOT / "mkdocs.yml") if p.title == expected[cell.id])
+                assert f"[{expected[cell.id]}](../{page.output[:-3]}.html)" in before.source, before.source
 
 
 def test_page_links_are_absolute_when_the_site_url_is_known(tmp_path):
@@ -147,7 +148,7 @@ def test_the_page_of_a_section_is_the_page_whose_template_shows_it(tmp_path):
     modele.write_text(modele.read_text(encoding="utf-8") + '\n{{ source("pipeline/lesson.py", "curves") }}\n',
                       encoding="utf-8")
     cells = {c.id: c for c in notebook.build_notebook(root, notebook.parameter_values(root, Params().to_dict()), LAYERS).cells}
-    assert "« Étape 2 — Modèle »" in plain(cells["texte-curves"].source)
+    assert "[Étape 2 — Modèle](../modele.html)" in cells["texte-curves"].source
     assert "Performances" not in cells["texte-curves"].source
 
 
@@ -385,10 +386,50 @@ def test_notebook_runs_offline_in_a_fresh_kernel_with_two_epochs(tmp_path, built
     assert (home / ".keras" / "datasets" / "fashion-mnist" / "t10k-labels-idx1-ubyte.gz").exists()
     assert len(re.findall(r"Epoch \d+/2", text_output(cells["fit"]))) == 2  # the injected epochs=2 was used
     assert any("image/png" in o.get("data", {}) for o in cells["curves"].outputs), "courbes non dessinées"
-    assert "AXES [15, 1, 2]" in text_output(nb.cells[-1]), text_output(nb.cells[-1])  # articles, distribution, curves
+    # articles, distribution, curves, then step 5: the confusion matrix and four images with their bars
+    assert "AXES [15, 1, 2, 1, 8]" in text_output(nb.cells[-1]), text_output(nb.cells[-1])
     accuracy = float(EXACTITUDE.search(text_output(cells["evaluate"]))[1])
     assert accuracy > 0.80, accuracy
+    assert any("image/png" in o.get("data", {}) for o in cells["confusion"].outputs), "matrice non dessinée"
+    check_computed_answers(cells, accuracy)
     print(f"carnet exécuté en {seconds:.0f} s, exactitude de test {accuracy:.4f}")
+
+
+def check_computed_answers(cells, accuracy: float) -> None:
+    """The exercises' answers are computed from this notebook's own run: its fit log and its verdict."""
+    val_losses = [float(v) for v in re.findall(r"val_loss: ([0-9.]+)", text_output(cells["fit"]))]
+    assert len(val_losses) == 2
+    best = text_output(cells["reponse-meilleure-epoque"])
+    assert "Époques d'entraînement : 2 sur 2 au plus" in best, best
+    assert f"à l'époque {val_losses.index(min(val_losses)) + 1}" in best, best
+    patience = text_output(cells["reponse-patience"])
+    assert "patience 1 : arrêt après l'époque" in patience, patience
+    lots = text_output(cells["reponse-lots"])
+    assert "54000 images en lots de 32 : 1688 mises à jour des poids par époque" in lots, lots
+    hardest = text_output(cells["reponse-classe-difficile"])
+    errors = int(re.search(r"Erreurs en tout : (\d+) sur 10000", hardest)[1])
+    assert errors == round((1 - accuracy) * 10000), (errors, accuracy)
+    gap = text_output(cells["reponse-test-validation"])
+    assert f"Exactitude de test : {accuracy:.4f}" in gap, gap
+
+
+def test_the_notebook_ends_with_exercises_whose_answers_are_code_from_the_student_s_run(built):
+    nb, _ = built
+    ids = [c.id for c in nb.cells]
+    first = ids.index("exercices")
+    assert first > ids.index("probabilities")  # after every lesson section
+    answers = [c for c in nb.cells[first:] if c.cell_type == "code"]
+    assert len(answers) >= 5 and all(tagged(c, notebook.PREPARATION_TAG) for c in answers)
+    for cell in answers:  # computed in the notebook: they read its objects, and quote no number of the site
+        read = {node.id for node in ast.walk(ast.parse(cell.source)) if isinstance(node, ast.Name)}
+        assert read & {"history", "confusion", "test_accuracy", "X_train"}, cell.source
+    questions = "\n".join(plain(c.source) for c in nb.cells[first:] if c.cell_type == "markdown")
+    assert "make report" in questions and "relancez" in questions
+    # Wording that works in the notebook and in the project: the parameters cell, or params.yaml.
+    assert ("changez `patience` dans la cellule des paramètres, en haut du carnet, puis réexécutez toutes les "
+            "cellules (ou, dans le projet, changez `early_stopping.patience` dans `params.yaml` et relancez "
+            "`make report`)") in questions
+    assert re.search(r"\]\(\.\./evaluation\.html\)", questions)
 
 
 @pytest.mark.slow

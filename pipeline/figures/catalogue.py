@@ -9,8 +9,7 @@ import inspect
 
 import numpy as np
 
-from pipeline.figures import charts, style
-from pipeline.figures import network
+from pipeline.figures import charts, learning, network, style
 from pipeline.common import architecture, fr
 from pipeline.common.early_stopping import replay_all
 from pipeline.data.dataset import CLASS_NAMES
@@ -58,6 +57,17 @@ def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabi
     calibration_set = "validation" if validation is not None else "test"
     cal_probabilities, cal_labels = validation if validation is not None else (probabilities, y_test)
     calibration_rows = network.calibration_table(cal_probabilities, cal_labels)
+    activity = _activity(test_pass.outputs[0]) if arch.hidden else None  # the first hidden layer
+    # The learning loop on this network (drawn after the others: their seeded picks stay the same).
+    sample = np.sort(rng.choice(len(y_train), min(learning.SLICE_IMAGES, len(y_train)), replace=False))
+    descent = learning.descent_facts(arch, weights, x_train[sample] / 255.0, y_train[sample])
+    # The one-step image: among the first 10 000 (an index of four digits at most, which the pages write,
+    # like every identifier, without a thousands space).
+    candidates = sample[sample < 10_000] if (sample < 10_000).any() else sample
+    step_index = int(candidates[learning.pick_step_image(
+        architecture.forward(arch, weights, x_train[candidates] / 255.0).probabilities, y_train[candidates], rng)])
+    step = {"index": step_index, **learning.step_facts(arch, weights, x_train[step_index], int(y_train[step_index]),
+                                                      float(metrics["learning_rate"]))}
 
     drawings = {
         "exemples": charts.sample_grid(x_train[grid], y_train[grid], names),
@@ -72,8 +82,11 @@ def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabi
             [f"Réelle : {names[m['true']]}\nPrédite : {names[m['predicted']]}\n"
              f"{style.percent_floor(m['probability'])}" for m in mistakes]),
         "predictions": charts.prediction_bars(x_test[examples], probabilities[examples], y_test[examples], names),
-        "neurones": network.weight_images(weights["W1"]),
-        "reseau": network.network_diagram(sizes, params, [layer.activation for layer in arch.dense]),
+        "neurones": network.weight_images(weights["W1"], dead=activity["dead_units"] if activity else None),
+        "reseau": network.network_diagram(sizes, params, [layer.activation for layer in arch.dense],
+                                          output_names=names, image=x_test[worked_index]),
+        "descente": learning.descent(descent),
+        "pas_gradient": learning.gradient_step(x_train[step_index], step, names),
         "calibration": network.calibration(cal_probabilities, cal_labels),
         "exemple_calcul": network.worked_example(x_test[worked_index], worked_hidden, worked.logits[0],
                                                  worked.probabilities[0], int(y_test[worked_index]), names,
@@ -105,7 +118,9 @@ def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabi
         "weight_colours": {side: word for side, (word, _) in style.WEIGHT_COLOURS.items()},
         "curve_colours": {line: word for line, (word, _) in style.CURVE_COLOURS.items()},
         **_weight_facts(weights["W1"]),
-        "activity": _activity(test_pass.outputs[0]) if arch.hidden else None,  # the first hidden layer
+        "activity": activity,
+        "descent": descent,
+        "step": step,
         "confident_errors": _confident_errors(probabilities, y_test),
         "readme_folder": README_FOLDER,
         "readme_figures": [name for name in README_FIGURES if name in pngs],
@@ -122,6 +137,8 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
     count_text = (f"{fr.integer(counts[0])} images par classe" if same else
                   f"de {fr.integer(min(counts))} à {fr.integer(max(counts))} images par classe")
     h = metrics["history"]
+    low = int(np.argmin(h["val_loss"]))
+    peak = low + int(np.argmax(h["val_loss"][low:]))  # the highest validation loss after its minimum
     ev = metrics["evaluation"]
     grid_names = sorted({names[k] for k in facts["grid_labels"]})
     examples = "; ".join(f"{names[x['true']]} prédit {names[x['predicted']]} à "
@@ -146,7 +163,11 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
                    f"À droite, la perte d'entraînement passe de {fr.decimal(h['loss'][0], 3)} à "
                    f"{fr.decimal(h['loss'][-1], 3)} et celle de validation de {fr.decimal(h['val_loss'][0], 3)} "
                    f"à {fr.decimal(h['val_loss'][-1], 3)}, sur une échelle logarithmique avec la ligne du hasard "
-                   f"(ln 10 ≈ {fr.decimal(charts.RANDOM_LOSS, 2)}). Meilleure époque : {metrics['best_epoch']}.",
+                   f"(ln 10 ≈ {fr.decimal(charts.RANDOM_LOSS, 2)}), et un zoom en échelle linéaire sur la perte de "
+                   f"validation : minimum {fr.decimal(min(h['val_loss']), 3)} à l'époque {low + 1}"
+                   + (f", puis jusqu'à {fr.decimal(h['val_loss'][peak], 3)} à l'époque {peak + 1}. " if peak > low
+                      else ". ") +
+                   f"Meilleure époque : {metrics['best_epoch']}.",
         "confusion": f"Matrice de confusion sur {fr.integer(metrics['sizes']['test'])} images de test, en nombres "
                      f"et en proportions par classe réelle ; {fr.integer(ev['errors'])} erreurs hors diagonale.",
         "erreurs": f"Les {len(ev['confident_mistakes'])} erreurs les plus sûres d'elles, dont : {mistakes}.",
@@ -154,11 +175,16 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
         "neurones": f"Les {facts['neurons']} vecteurs de poids de la première couche Dense, chacun dessiné comme "
                     f"une image 28 × 28 ({colours['positive']} : poids positifs, blanc : zéro, "
                     f"{colours['negative']} : poids négatifs ; couleurs saturées au-delà de "
-                    f"± {fr.decimal(facts['weight_limit'], 2)}).",
-        "reseau": f"Schéma du réseau : {fr.integer(sizes[0])} entrées, "
+                    f"± {fr.decimal(facts['weight_limit'], 2)})"
+                    + (f" ; les {facts['activity']['dead']} neurones morts (actifs sur aucune image de test) sont "
+                       "encadrés en vermillon et barrés." if facts.get("activity") and facts["activity"]["dead"]
+                       else "."),
+        "reseau": f"Schéma du réseau : une image déroulée par Flatten en {fr.integer(sizes[0])} valeurs d'entrée "
+                  "(des carrés : ce sont des pixels, pas des neurones), "
                   + "".join(f"une couche cachée de {fr.integer(n)} neurones {act_fr(a)}, "
                             for n, a in zip(sizes[1:-1], activations[:-1]))
-                  + f"{fr.integer(sizes[-1])} sorties {act_fr(activations[-1])} ; paramètres par couche Dense : "
+                  + f"{fr.integer(sizes[-1])} sorties {act_fr(activations[-1])}, une par classe ("
+                  + ", ".join(names) + ") ; paramètres par couche Dense : "
                   + ", ".join(fr.integer(p) for p in params) + f", soit {fr.integer(sum(params))} au total.",
         "exemple_calcul": f"L'image de test {worked['index']}, classe {names[worked['true']]}, à travers le "
                           "réseau : " + "".join(f"{h['active']} neurones actifs sur {h['units']} dans la couche "
@@ -167,6 +193,20 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
                           f"({fr.decimal(max(worked['logits']), 1)}), probabilité "
                           f"{style.percent_floor(max(worked['probabilities']))} après softmax.",
     }
+    descent, step = facts["descent"], facts["step"]
+    alt["descente"] = (
+        f"La perte moyenne de {fr.integer(descent['images'])} images d'entraînement le long d'une droite qui "
+        f"traverse les poids entraînés (perte {fr.decimal(descent['loss'], 3)}) dans le sens opposé au gradient, "
+        f"et {learning.STEPS} pas de descente de gradient pour {len(descent['rates'])} taux d'apprentissage : "
+        + " ; ".join(f"η = {learning.eta_text(r['eta'])} ({r['word']}), perte {fr.decimal(r['loss'][-1], 3)} "
+                     f"après {len(r['t']) - 1} pas" for r in descent["rates"]) + ".")
+    alt["pas_gradient"] = (
+        f"Un pas de descente de gradient sur l'image d'entraînement {step['index']}, classe "
+        f"{names[step['label']]} : p − y vaut {fr.decimal(step['delta'][step['label']], 2)} pour la classe réelle ; "
+        f"les poids du neurone caché {step['neuron'] + 1} ne bougent que là où le pixel n'est pas noir ; la "
+        f"probabilité de {names[step['label']]} passe de {style.percent_floor(step['before'][step['label']])} à "
+        f"{style.percent_floor(step['after'][step['label']])} et la perte de {fr.decimal(step['loss_before'], 3)} à "
+        f"{fr.decimal(step['loss_after'], 3)}.")
     # The lesson's own figures (pipeline/lesson.py draws them during training; docs/figures/lecon/).
     alt["lecon/articles"] = ("Les premières images du jeu d'entraînement, dessinées par le code de l'énoncé, "
                              "claires sur fond noir et titrées par leur classe.")
@@ -180,6 +220,11 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
                                       for r in facts["regles"]) + ".")
     alt["lecon/curves"] = (f"Les deux graphiques de l'énoncé sur {metrics['epochs_run']} époques : l'exactitude (à "
                            "gauche) et la perte (à droite), d'entraînement et de validation.")
+    alt["lecon/confusion"] = (f"La matrice de confusion que dessine le code de l'étape 5 : {fr.integer(ev['errors'])} "
+                              f"erreurs sur {fr.integer(metrics['sizes']['test'])} images de test, hors de la "
+                              "diagonale, classe réelle en ligne et classe prédite en colonne.")
+    alt["lecon/probabilities"] = ("Les quatre premières images de test et, à côté de chacune, les dix probabilités "
+                                  "que le réseau leur donne, dessinées par le code de l'étape 5.")
     if crowded is not None:
         alt["calibration"] = (
             f"Diagramme de calibration sur {fr.integer(sum(r['count'] for r in facts['calibration']))} images "
@@ -212,7 +257,7 @@ def _activity(hidden: np.ndarray) -> dict:
     share = active.mean(axis=0)  # per unit: share of the images on which it is active
     per_image = active.sum(axis=1)
     return {"images": int(active.shape[0]), "units": int(active.shape[1]),
-            "dead": int((share == 0).sum()), "rare": int((share < RARE_SHARE).sum()),
+            "dead": int((share == 0).sum()), "dead_units": [bool(v) for v in share == 0], "rare": int((share < RARE_SHARE).sum()),
             "always": int((share == 1).sum()), "rare_share": RARE_SHARE,
             "mean_active": float(per_image.mean()), "min_active": int(per_image.min()),
             "max_active": int(per_image.max())}

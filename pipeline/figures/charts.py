@@ -76,10 +76,31 @@ def learning_curves(history: dict, best_epoch: int, stop_epoch: int, stopped_ear
     ax_loss.set_title("Perte : entraînement et validation")
     ax_loss.set_ylabel("Perte (entropie croisée)\néchelle logarithmique")
     _log_loss_axis(ax_loss, [*history["loss"], *history["val_loss"], RANDOM_LOSS])
+    _validation_zoom(ax_loss, epochs, history["val_loss"], colour["validation"])
 
     handles, labels = ax_loss.get_legend_handles_labels()
     legend_below(fig, handles, labels, ncol=len(labels))
     return french_ticks(fig)
+
+
+def _validation_zoom(ax, epochs, val_loss, colour) -> None:
+    """An inset with a linear axis on the validation loss alone, from two epochs before its minimum:
+    the log axis flattens its small rise after the minimum, the zoom shows it."""
+    val_loss = np.asarray(val_loss, dtype=float)
+    best = int(np.argmin(val_loss))
+    first = max(0, best - 2)
+    shown_epochs, shown = np.asarray(epochs)[first:], val_loss[first:]
+    inset = ax.inset_axes((0.40, 0.40, 0.56, 0.36))
+    inset.plot(shown_epochs, shown, "--s", color=colour, markersize=4, gid="validation-zoom")
+    inset.plot([shown_epochs[best - first]], [shown[best - first]], "o", markersize=11, markerfacecolor="none",
+               markeredgecolor="black", markeredgewidth=1.5)
+    pad = 0.15 * (float(shown.max() - shown.min()) or 0.01)
+    inset.set_ylim(float(shown.min()) - pad, float(shown.max()) + pad)
+    inset.set_xticks(shown_epochs if len(shown_epochs) <= 12 else shown_epochs[::2])
+    inset.yaxis.set_major_formatter(lambda v, _: decimal(v, 3))
+    inset.tick_params(labelsize=9)
+    inset.set_title("Zoom, échelle linéaire : perte de validation", fontsize=10)
+    inset.grid(alpha=0.3)
 
 
 def _log_loss_axis(ax, values) -> None:

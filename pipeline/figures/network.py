@@ -24,8 +24,9 @@ def weight_limit(kernel: np.ndarray, quantile: float = 0.99) -> float:
     return limit if limit > 0 else 1.0
 
 
-def weight_images(kernel: np.ndarray, columns: int = 16):
-    """The first layer's 784xN kernel as N images of 28x28: blue positive, white zero, orange negative."""
+def weight_images(kernel: np.ndarray, columns: int = 16, dead=None):
+    """The first layer's 784xN kernel as N images of 28x28: blue positive, white zero, orange negative.
+    Units flagged in `dead` (never active on the test set) get a thick vermilion frame and a cross."""
     units = kernel.shape[1]
     side = int(round(math.sqrt(kernel.shape[0])))
     rows = int(np.ceil(units / columns))
@@ -38,14 +39,24 @@ def weight_images(kernel: np.ndarray, columns: int = 16):
         ax.set_yticks([])
         if k < units:
             image = ax.imshow(kernel[:, k].reshape(side, side), cmap=WEIGHT_CMAP, vmin=-limit, vmax=limit)
+            marked = dead is not None and bool(dead[k])
             for spine in ax.spines.values():  # a thin frame: white (zero) tiles stay visible
                 spine.set_visible(True)
-                spine.set_color("#BBBBBB")
-                spine.set_linewidth(0.6)
+                spine.set_color(VERMILION if marked else "#BBBBBB")
+                spine.set_linewidth(3.0 if marked else 0.6)
+            if marked:
+                ax.plot([0, 1, np.nan, 0, 1], [0, 1, np.nan, 1, 0], transform=ax.transAxes, color=VERMILION,
+                        linewidth=1.6, gid="dead")
         else:
             ax.axis("off")
     right = width / (width + 1.3)
-    fig.subplots_adjust(left=0.005, right=right - 0.005, bottom=0.01, top=0.99, wspace=0.08, hspace=0.08)
+    count = int(np.sum(dead)) if dead is not None else 0
+    bottom = 0.45 / height if count else 0.01  # a line under the tiles says what the crosses mean
+    fig.subplots_adjust(left=0.005, right=right - 0.005, bottom=bottom, top=0.99, wspace=0.08, hspace=0.08)
+    if count:
+        fig.text(0.005, 0.1 / height, f"Encadré{'s' if count > 1 else ''} en vermillon et barré{'s' if count > 1 else ''} : "
+                 f"{count} neurone{'s' if count > 1 else ''} mort{'s' if count > 1 else ''}, actif{'s' if count > 1 else ''} "
+                 "sur aucune image de test (ReLU renvoie toujours 0).", fontsize=12, color=VERMILION, gid="dead-legend")
     cax = fig.add_axes((right + 0.012, 0.12, 0.18 / (width + 1.3), 0.76))
     extend = "both" if float(np.abs(kernel).max()) > limit else "neither"
     bar = fig.colorbar(image, cax=cax, extend=extend)
@@ -54,13 +65,16 @@ def weight_images(kernel: np.ndarray, columns: int = 16):
     return french_ticks(fig)
 
 
-def network_diagram(layer_sizes, layer_params, activations, shown: int = 8):
+def network_diagram(layer_sizes, layer_params, activations, shown: int = 8, output_names=None, image=None):
     """Columns of nodes (a sample of at most `shown` per large layer, with « … »), faded edges, and the
     parameter count of each Dense layer written on its band of edges. Plain lists: any number of layers,
-    any widths; `activations` names each Dense layer's activation (one per column after the inputs)."""
+    any widths; `activations` names each Dense layer's activation (one per column after the inputs).
+    The inputs are drawn as squares (pixel values, not neurons), after the image and its Flatten arrow
+    when `image` is given; `output_names` are written beside the output neurons."""
     sizes = [int(n) for n in layer_sizes]
-    fig, ax = plt.subplots(figsize=(3.8 * len(sizes), 5.6))
-    ax.set_xlim(-0.5, len(sizes) - 0.5)
+    lead = 0.9 if image is not None else 0.0  # room on the left for the image and the Flatten arrow
+    fig, ax = plt.subplots(figsize=(3.8 * len(sizes) + 3.2 * lead + (1.6 if output_names else 0), 5.6))
+    ax.set_xlim(-0.5 - lead, len(sizes) - 0.5 + (0.45 if output_names else 0))
     ax.set_ylim(-0.1, 1.0)
     ax.axis("off")
     colours = [GREY] + [BLUE] * (len(sizes) - 2) + [GREEN]
@@ -79,9 +93,22 @@ def network_diagram(layer_sizes, layer_params, activations, shown: int = 8):
             for y1 in ys1:
                 ax.plot([x0, x1], [y0, y1], color=GREY, alpha=0.3, linewidth=0.7, zorder=1)
     for (x, ys, gap), n, colour in zip(columns, sizes, colours):
-        ax.scatter([x] * len(ys), ys, s=180, color=colour, edgecolor="black", linewidth=0.8, zorder=3)
+        ax.scatter([x] * len(ys), ys, s=180, color=colour, edgecolor="black", linewidth=0.8, zorder=3,
+                   marker="s" if x == 0 else "o")
         if gap is not None:
             ax.text(x, gap, "…", rotation=90, ha="center", va="center", fontsize=22, zorder=3)
+    if output_names is not None:
+        x, ys, _ = columns[-1]
+        for y, name in zip(ys, output_names):
+            ax.text(x + 0.12, y, name, ha="left", va="center", fontsize=11, zorder=4)
+    if image is not None:
+        pixels = np.asarray(image).reshape(int(round(math.sqrt(np.size(image)))), -1)
+        ax.imshow(pixels, cmap="gray", vmin=0, vmax=255, extent=(-1.25, -0.55, 0.3, 0.7), zorder=2)
+        ax.annotate("", xy=(-0.12, 0.5), xytext=(-0.5, 0.5), zorder=4,
+                    arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.5})
+        ax.text(-0.31, 0.55, "Flatten", ha="center", va="bottom", fontsize=12, family="monospace")
+        ax.text(-0.9, -0.02, f"L'image\n{pixels.shape[0]} × {pixels.shape[1]} pixels", ha="center", va="top",
+                fontsize=12)
     for x, n in enumerate(sizes):
         ax.text(x, -0.02, _layer_caption(x, n, len(sizes), ([None] + list(activations))[x]),
                 ha="center", va="top", fontsize=12)
@@ -103,8 +130,8 @@ ACTIVATION_NAMES = {"relu": "ReLU", "sigmoid": "sigmoïde", "linear": "linéaire
 def _layer_caption(index: int, size: int, count: int, activation: str | None) -> str:
     if index == 0:
         side = int(round(math.sqrt(size)))
-        pixels = f" ({side} × {side} pixels)" if side * side == size else ""
-        return f"{integer(size)} entrées{pixels}"
+        pixels = "\n(les pixels, déroulés)" if side * side == size else ""
+        return f"{integer(size)} valeurs d'entrée{pixels}"
     name = ACTIVATION_NAMES.get(activation, activation)
     return f"{integer(size)} sorties {name}" if index == count - 1 else f"{integer(size)} neurones {name}"
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.common import architecture, fr
-from pipeline.pages import network_context
+from pipeline.pages import learning_context, network_context
 from pipeline.pages.answers import build_answers
 from pipeline.common.early_stopping import replay_all
 from pipeline.build.deps import closure
@@ -133,6 +133,7 @@ def build_context(a: Artifacts) -> dict:
         "regles": a.trajectory and replay_all(a.trajectory, metrics["params"], metrics),
         # « Entraîner dans le navigateur »; None (page not published) without the exported subset.
         "live": build_live(a.live, a.tfjs, metrics, a.experiments, a.run["key"]),
+        "learning": learning_context.build(a.figures, names, len(a.architecture.dense), metrics["history"]),  # step 3: slice and one step
         **build_run_context(a.timings, provenance, a.bench),
     }
 

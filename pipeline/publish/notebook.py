@@ -20,7 +20,8 @@ from pathlib import Path
 from pipeline.common import fr
 from pipeline.common.io import atomic_write_json, atomic_write_text, read_json
 from pipeline.common import architecture
-from pipeline.publish.lesson_source import LESSON, lesson_sections, parameter_values
+from pipeline.publish.lesson_source import LESSON, lesson_parameters, lesson_sections, parameter_values
+from pipeline.publish.notebook_exercises import EXERCISES, HEADING, question_text
 from pipeline.publish.notebook_text import (DEFAULT_PAGES, DESCRIPTIONS, HELP, PREPARATION, PREPARATION_TEXT,
                                             model_description)
 from pipeline.common.mkdocs_config import Page, load as load_mkdocs, nav_pages
@@ -63,6 +64,18 @@ def page_url(config: dict, page: Page) -> str | None:
     return base.rstrip("/") + "/" + path
 
 
+def page_href(config: dict, page: Page) -> str:
+    """The page's absolute address when `site_url` is known, else a link relative to the notebook's own
+    place on the site (site/telechargements/), which works on the published site and from site/ on disk."""
+    url = page_url(config, page)
+    if url:
+        return url
+    stem = page.output[:-3] if page.output.endswith(".md") else page.output
+    if config.get("use_directory_urls", True):
+        return "../" + ("" if stem == "index" else f"{stem}/")
+    return f"../{stem}.html"
+
+
 def colab_url(config: dict) -> str | None:
     """« Ouvrir dans Colab » for a GitHub `repo_url`: the notebook as `make publish` pushes it
     (the site on the gh-pages branch, or mkdocs.yml's `remote_branch`). None otherwise: no dead link."""
@@ -95,28 +108,28 @@ def parameters_source(values: dict[str, object]) -> str:
 
 
 def _page_reference(config: dict, page: Page) -> str:
-    """A link when the site's address is known (a relative one would work only on the site itself);
-    otherwise the page named in words."""
-    url = page_url(config, page)
-    return f"page [{page.title}]({url}) du site" if url else f"page « {page.title} » du site"
+    """A link to the page: absolute when the site's address is known, relative otherwise (page_href)."""
+    return f"page [{page.title}]({page_href(config, page)}) du site"
 
 
-def notebook_cells(root: Path, values: dict[str, object], layers: list[dict]) -> list[tuple[str, str, str, list[str]]]:
+def notebook_cells(root: Path, values: dict[str, object], layers: list[dict],
+                   keys: dict[str, str] | None = None) -> list[tuple[str, str, str, list[str]]]:
     """(id, kind, source, tags) of every cell, in order: what build_notebook turns into nbformat."""
     config = load_mkdocs(root / "mkdocs.yml")
     sections = lesson_sections(root)
     pages = section_pages(root, sections)
     site = config.get("site_name", "le site du rapport")
-    home = page_url(config, nav_pages(root / "mkdocs.yml")[0])
-    site_ref = f"[{site}]({home})" if home else f"« {site} »"
+    site_ref = f"[{site}]({page_href(config, nav_pages(root / 'mkdocs.yml')[0])})"
     cells = [("presentation", "markdown", fr.typography(
         f"# {site}\n\n"
-        "Le carnet de l'exercice : charger Fashion-MNIST, regarder les données, construire le réseau dense "
-        f"à {len(layers)} couches de cette exécution, l'entraîner, tracer ses courbes et l'évaluer sur le jeu de test.\n\n"
-        f"Chaque cellule de code est exactement le code que montrent les pages du site {site_ref}, "
+        "Le cours entier, de bout en bout : charger Fashion-MNIST, regarder les données, construire le réseau "
+        f"dense à {len(layers)} couches de cette exécution, l'entraîner, tracer ses courbes, l'évaluer sur le "
+        "jeu de test, voir quelles classes il confond, puis les exercices, dont les réponses se calculent "
+        "sur votre propre exécution.\n\n"
+        f"Chaque cellule de code du cours est exactement le code que montrent les pages du site {site_ref}, "
         "dans le même ordre ; la cellule de texte qui la précède dit ce qu'elle fait et quelle page "
-        "l'explique. Seules deux cellules sont propres au carnet, et le disent : les paramètres et la "
-        "préparation des données.\n\n"
+        "l'explique (lien). Sont propres au carnet, et le disent : les paramètres, la préparation des "
+        "données et les exercices de la fin.\n\n"
         "Il suffit de TensorFlow, de Matplotlib et de NumPy : exécutez les cellules dans l'ordre "
         "(Jupyter, JupyterLab ou Google Colab). Ce carnet est produit par `make report` à partir du "
         "programme de la leçon (`pipeline/lesson.py`) ; le script `fashion_mnist.py` fait la même chose "
@@ -141,6 +154,26 @@ def notebook_cells(root: Path, values: dict[str, object], layers: list[dict]) ->
                       fr.typography(f"{heading}{text} *Expliqué sur la {_page_reference(config, page)}.*"), []))
         cells.append((name, "code", code_section(root, LESSON, name), []))
         previous = page
+    return cells + exercise_cells(root, config, keys if keys is not None else parameter_keys(root))
+
+
+def parameter_keys(root: Path) -> dict[str, str]:
+    """{lesson parameter: where params.yaml holds it}, e.g. patience -> early_stopping.patience."""
+    from pipeline.common.config import Params
+
+    return {p.name: p.key for p in lesson_parameters(root, Params().to_dict())}
+
+
+def exercise_cells(root: Path, config: dict, keys: dict[str, str]) -> list[tuple[str, str, str, list[str]]]:
+    """« À vous de jouer »: each question (with its page) and the code cell computing its answer."""
+    by_output = {page.output: page for page in nav_pages(root / "mkdocs.yml")}
+    cells = [("exercices", "markdown", fr.typography(HEADING), [])]
+    for exercise in EXERCISES:
+        page = by_output.get(exercise.page)
+        where = f" *Expliqué sur la {_page_reference(config, page)}.*" if page else ""
+        cells.append((f"exercice-{exercise.id}", "markdown",
+                      fr.typography(question_text(exercise, keys) + where), []))
+        cells.append((f"reponse-{exercise.id}", "code", exercise.answer, [PREPARATION_TAG]))
     return cells
 
 

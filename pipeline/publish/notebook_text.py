@@ -63,6 +63,11 @@ DESCRIPTIONS = {
     "curves": "Les deux graphiques de l'énoncé : l'exactitude (à gauche) et la perte (à droite), "
               "entraînement contre validation, époque par époque.",
     "evaluate": "Le verdict, mesuré une seule fois sur les images de test que le réseau n'a jamais vues.",
+    "predict": "Les réponses du réseau : `model.predict` donne les dix probabilités de chaque image de test, "
+               "et la classe prédite est celle de plus grande probabilité.",
+    "confusion": "La matrice de confusion : pour chaque classe réelle (ligne), combien d'images le réseau a "
+                 "rangées dans chaque classe (colonne). La diagonale compte les bonnes réponses.",
+    "probabilities": "Les dix probabilités que le réseau donne aux quatre premières images de test.",
 }
 
 # The step page of each section when no template shows it (templates are read first).
@@ -71,6 +76,7 @@ DEFAULT_PAGES = {
     "articles": "donnees.md", "distribution": "donnees.md", "normalise": "donnees.md", "split": "donnees.md",
     "model": "modele.md", "compile": "entrainement.md", "early_stopping": "entrainement.md",
     "fit": "entrainement.md", "curves": "performances.md", "evaluate": "evaluation.md",
+    "predict": "evaluation.md", "confusion": "evaluation.md", "probabilities": "evaluation.md",
 }
 
 PREPARATION = '''\

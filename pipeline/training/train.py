@@ -11,9 +11,9 @@ What the pipeline adds to `pipeline/lesson.py`, in the order it happens:
 4. `fit()` given a timer callback and a log-friendly progress mode, by wrapping the model's `fit`
    (the lesson's `callbacks=[early_stop]` stays as printed);
 5. the model, its history, its weights and its architecture record saved as soon as `fit` returns
-   (a later failure loses no training); then the test probabilities (`model.predict`) and every other
-   output, plus a record of which lesson lines ran, so a test can prove that the pages show code that
-   was executed.
+   (a later failure loses no training); then the lesson's step 5 (the test probabilities from
+   `model.predict`, its confusion matrix and probability bars) and every other output, plus a
+   record of which lesson lines ran, so a test can prove that the pages show code that was executed.
 """
 from __future__ import annotations
 
@@ -173,7 +173,12 @@ def run_lesson(params: Params, out_dir: Path, verbose: int | None = None) -> Met
         figures["curves"] = lesson_figure(lesson.plot_history, fit.history)
         outputs["evaluate"], (test_loss, test_accuracy) = captured(lesson.evaluate, fit.model,
                                                                    arrays.X_test, arrays.y_test)
-    probabilities = fit.model.predict(arrays.X_test, verbose=0).astype("float32")
+        outputs["predict"], (probabilities, y_pred) = captured(lesson.predict, fit.model, arrays.X_test,
+                                                               arrays.y_test)
+        figures["confusion"] = lesson_figure(lesson.show_confusion, arrays.y_test, y_pred)
+        figures["probabilities"] = lesson_figure(lesson.show_probabilities, arrays.X_test, arrays.y_test,
+                                                 probabilities)
+    probabilities = probabilities.astype("float32")
     # Step 4 reads its calibration on the validation images: the test set stays for step 5.
     val_probabilities = fit.model.predict(arrays.X_val, verbose=0).astype("float32")
 
