@@ -356,7 +356,8 @@ def drawn_all():
 
 def test_draw_all_returns_every_figure_and_the_facts_pages_cite(drawn_all):
     pngs, facts, _ = drawn_all
-    assert set(pngs) == figures_the_templates_show()  # none drawn for nothing, none shown undrawn
+    # None drawn for nothing, none shown undrawn; « regles » needs the run's trajectory (tests/test_trajectory.py).
+    assert set(pngs) == figures_the_templates_show() - {"regles"}
     assert all(png.startswith(b"\x89PNG") for png in pngs.values())
     assert facts["files"] == [f"{n}.png" for n in pngs]
     assert set(facts["grid_labels"]) == set(range(10))  # every class shown in the grid
