@@ -78,7 +78,7 @@ def test_no_early_stopping_answer_defers_to_another_build(pages_with_trajectory)
 
 def test_the_no_stop_question_is_answered_on_the_limit_the_run_was_given(pages_with_trajectory):
     curves = pages_with_trajectory["performances"]
-    assert "mettez `epochs: 20` et `patience: 20`" in curves
+    assert "Changez `epochs` en 20 et `patience` en 20" in curves
     assert "le modèle évalué celui de l'époque 5" in curves  # restore_best_weights: the best of the 20
 
 
