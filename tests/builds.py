@@ -10,8 +10,8 @@ from pathlib import Path
 from bench.measure import ROOT, copy_project  # noqa: F401  (one copy for tests and bench)
 
 E2E_EPOCHS = 3  # enough for curves with a best epoch, fast enough for `make test`
-# artifacts/experiments.json of a real sweep (`make experiences`, 47 runs) with E2E_EPOCHS epochs on the
-# whole dataset; 8 min on 2 cores, so `make test` reads this record instead of training it again.
+# artifacts/experiments.json of a real sweep (`make experiences`, 35 runs) with E2E_EPOCHS epochs on the
+# whole dataset; 13 min on 2 shared cores, so `make test` reads this record instead of training it again.
 RECORDED_EXPERIMENTS = Path(__file__).with_name("fixtures") / "experiments-3-epoques.json"
 
 
