@@ -42,8 +42,10 @@ def test_the_site_describes_the_trained_network_with_two_hidden_layers(two_layer
 
 
 @pytest.mark.slow
-def test_the_demo_equals_keras_on_test_images_it_never_exported(two_layer_project):
+def test_the_demo_equals_keras_on_test_images_it_never_exported(two_layer_project, keras_home, monkeypatch):
     import tensorflow as tf
+
+    monkeypatch.setenv("KERAS_HOME", str(keras_home))  # where the build put the verified files
 
     run = next((two_layer_project / "artifacts" / "runs").iterdir())
     assert len(architecture.read(run).hidden) == 2

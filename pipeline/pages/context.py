@@ -1,6 +1,7 @@
 """Turn the run's artifacts into ready-to-print French values and facts for the templates (no TensorFlow)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,7 +122,7 @@ def build_context(a: Artifacts) -> dict:
         "curve_colours": a.figures["curve_colours"],  # the words for the learning curves' colours
         "seed_steps": {page: {"step": step, "part": part} for page, (step, part) in SEED_STEPS.items()},
         "readme": {"folder": a.figures["readme_folder"], "figures": a.figures["readme_figures"]},
-        "outputs": a.outputs,
+        "outputs": {**a.outputs, "fit_log": _without_durations(a.outputs.get("fit_log", ""))},
         "demo": _demo(a.demo, a.demo_asset_bytes),
         "rejouer": replay_context.build(a.rejouer, metrics["params"], a.rejouer_asset_bytes),
         "stages": [_stage(stage, {s.name: s.label for s in a.stages}) for stage in a.stages],
@@ -136,6 +137,15 @@ def build_context(a: Artifacts) -> dict:
         "learning": learning_context.build(a.figures, names, len(a.architecture.dense), metrics["history"]),  # step 3: slice and one step
         **build_run_context(a.timings, provenance, a.bench),
     }
+
+
+_DURATIONS = re.compile(r" - \d+s - \d+(?:\.\d+)?(?:s|ms|us)/step")
+
+
+def _without_durations(log: str) -> str:
+    """Keras's log with each epoch's wall time and time per step replaced by « … »: they change from one
+    run to the next, and a rebuild must give the same pages (the Reproductibilité page gives them)."""
+    return _DURATIONS.sub(" - …", log)
 
 
 def _optional_json(path: Path):
