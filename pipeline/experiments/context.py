@@ -7,6 +7,7 @@ The test set is shown apart, "pour information", except for the protocol questio
 from __future__ import annotations
 
 from pipeline.common import fr
+from pipeline.experiments.extras import EXTRAS, mean as _m
 from pipeline.experiments.questions import VARIABILITY, is_current
 
 BETTER = {"val_accuracy": max, "test_accuracy": max, "val_loss": min}  # the comparison criterion's direction
@@ -184,10 +185,6 @@ def _capped(variants: list[dict]) -> str:
             "encore, et ce score n'est pas celui qu'on obtiendrait avec plus d'époques.")
 
 
-def _m(v: dict, name: str) -> float:
-    return v[name]["mean"]
-
-
 def _protocol(q: dict, facts: dict) -> str:
     """The seed's protocol against the honest one: both measured on the test set, the question's point."""
     v = {x["id"]: x for x in q["variants"]}
@@ -203,76 +200,6 @@ def _protocol(q: dict, facts: dict) -> str:
             f"{fr.integer(honest['fit_size'])} : l'écart mêle les deux effets. Le protocole honnête annonçait "
             f"{fr.percent(_m(honest, 'val_accuracy'), 2)} sur son jeu de validation, avant de mesurer le test "
             f"une seule fois.")
-
-
-def _no_stop(v: dict) -> str:
-    curve = v["sans"]["curves"]["val_loss"]["mean"]
-    low = min(range(len(curve)), key=curve.__getitem__)
-    rise = curve[-1] > curve[low] + 0.01
-    return (f"Sans arrêt, la perte de validation moyenne est au plus bas à l'époque {low + 1} "
-            f"({fr.decimal(curve[low], 3)}) et vaut {fr.decimal(curve[-1], 3)} à la dernière époque"
-            + (" : elle remonte, c'est le surapprentissage." if rise else " : elle ne remonte pas ici."))
-
-
-def _patience(v: dict) -> str:
-    first, last = v["p1"], v["p10"]
-    return (f"Avec patience 1, l'entraînement s'arrête en moyenne après {fr.decimal(_m(first, 'epochs_run'), 1)} "
-            f"époques ({fr.seconds(_m(first, 'seconds'))}) ; avec patience 10, après "
-            f"{fr.decimal(_m(last, 'epochs_run'), 1)} ({fr.seconds(_m(last, 'seconds'))}).")
-
-
-def _monitor(v: dict) -> str:
-    return (f"Chaque réglage garde l'époque qui optimise sa propre grandeur : la perte de validation retenue "
-            f"vaut {fr.decimal(_m(v['val_loss'], 'val_loss'), 3)} avec val_loss et "
-            f"{fr.decimal(_m(v['val_accuracy'], 'val_loss'), 3)} avec val_accuracy.")
-
-
-def _restore(v: dict) -> str:
-    yes, no = v["oui"], v["non"]
-    return (f"Sans restauration, la perte de validation des poids gardés passe de {fr.decimal(_m(yes, 'val_loss'), 3)} "
-            f"à {fr.decimal(_m(no, 'val_loss'), 3)}, et l'exactitude de {fr.percent(_m(yes, 'val_accuracy'), 2)} "
-            f"à {fr.percent(_m(no, 'val_accuracy'), 2)}.")
-
-
-def _batch(v: dict) -> str:
-    small, large = v["b32"], v["b512"]
-    return (f"Des lots de 512 font {fr.integer(large['updates_per_epoch'])} mises à jour des poids par époque, "
-            f"contre {fr.integer(small['updates_per_epoch'])} avec des lots de 32 ; l'entraînement dure "
-            f"{fr.seconds(_m(large, 'seconds'))} contre {fr.seconds(_m(small, 'seconds'))}.")
-
-
-def _width(v: dict) -> str:
-    narrow, wide = v["n32"], v["n512"]
-    return (f"32 neurones : {fr.integer(narrow['total_params'])} paramètres, {fr.seconds(_m(narrow, 'seconds'))} "
-            f"d'entraînement ; 512 neurones : {fr.integer(wide['total_params'])} paramètres, "
-            f"{fr.seconds(_m(wide, 'seconds'))}.")
-
-
-def _losses(v: dict, ids: tuple[str, ...]) -> str:
-    return ", ".join(f"{fr.decimal(_m(v[k], 'val_loss'), 3)} pour « {v[k]['label']} »" for k in ids)
-
-
-def _rate(v: dict) -> str:
-    return (f"Perte de validation des poids gardés : {_losses(v, ('x0.1', 'x1', 'x10'))}. L'entraînement "
-            f"s'arrête après {fr.decimal(_m(v['x10'], 'epochs_run'), 1)} époques en moyenne avec "
-            f"« {v['x10']['label']} », après {fr.decimal(_m(v['x0.1'], 'epochs_run'), 1)} avec « {v['x0.1']['label']} ».")
-
-
-def _dropout(v: dict) -> str:
-    return f"À la dernière époque, la perte de validation vaut {_losses(v, ('d0', 'd2', 'd5'))}."
-
-
-def _seeds(v: dict) -> str:
-    s = v["params"]
-    first, last = s["epochs_run"]["min"], s["epochs_run"]["max"]
-    stop = f"de l'époque {first} à {last}" if first != last else f"toujours à l'époque {first}"
-    return (f"D'une graine à l'autre, l'exactitude de validation va de {fr.percent(s['val_accuracy']['min'], 2)} "
-            f"à {fr.percent(s['val_accuracy']['max'], 2)} et l'entraînement s'arrête {stop}.")
-
-
-EXTRAS = {"sans_arret": _no_stop, "patience": _patience, "surveillance": _monitor,
-          "restauration": _restore, "lot": _batch, "largeur": _width, "taux": _rate, "dropout": _dropout,
-          VARIABILITY: _seeds}
 
 
 def _alt(q: dict) -> str:

@@ -1,7 +1,8 @@
 """Choose what each figure shows (seeded), draw them all to PNG bytes, and write the facts the pages cite.
 
-Adding a figure takes three files: its drawing in figures.py, one line in draw_all and its alt text in
-alt_texts (here), and the template that shows it with {{ figure("name", "caption") }}.
+Adding a figure takes three files: its drawing (charts.py, network.py or learning.py), one line in draw_all
+and its alt text in alt_texts (here), and the template that shows it with {{ figure("name", "caption") }}.
+Every network fact comes from the run's architecture record (pipeline/common/architecture.py).
 """
 from __future__ import annotations
 
@@ -181,9 +182,9 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
                        else "."),
         "reseau": f"Schéma du réseau : une image déroulée par Flatten en {fr.integer(sizes[0])} valeurs d'entrée "
                   "(des carrés : ce sont des pixels, pas des neurones), "
-                  + "".join(f"une couche cachée de {fr.integer(n)} neurones {act_fr(a)}, "
+                  + "".join(f"une couche cachée de {fr.integer(n)} neurones {network.ACTIVATION_NAMES.get(a, a)}, "
                             for n, a in zip(sizes[1:-1], activations[:-1]))
-                  + f"{fr.integer(sizes[-1])} sorties {act_fr(activations[-1])}, une par classe ("
+                  + f"{fr.integer(sizes[-1])} sorties {network.ACTIVATION_NAMES.get(activations[-1], activations[-1])}, une par classe ("
                   + ", ".join(names) + ") ; paramètres par couche Dense : "
                   + ", ".join(fr.integer(p) for p in params) + f", soit {fr.integer(sum(params))} au total.",
         "exemple_calcul": f"L'image de test {worked['index']}, classe {names[worked['true']]}, à travers le "
@@ -235,11 +236,6 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
     else:
         alt["calibration"] = "Diagramme de calibration : aucune image."
     return alt
-
-
-def act_fr(activation: str) -> str:
-    """An activation as the figures write it: ReLU, softmax, sigmoïde, tanh, linéaire."""
-    return {"relu": "ReLU", "sigmoid": "sigmoïde", "linear": "linéaires"}.get(activation, activation)
 
 
 def _weight_facts(kernel) -> dict:
