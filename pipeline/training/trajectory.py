@@ -69,8 +69,10 @@ def scores(arch: architecture.Architecture, weights: dict, images: np.ndarray, l
     """Loss (mean cross-entropy) and exactitude of one set of weights, in NumPy (float64)."""
     p = architecture.forward(arch, weights, images.reshape(len(images), -1)).probabilities
     right = p[np.arange(len(labels)), labels]
-    return {"loss": float(-np.log(np.maximum(right, 1e-12)).mean()),
-            "accuracy": float((p.argmax(axis=1) == labels).mean())}
+    # Rounded to 10 decimals: NumPy's threaded matrix products may differ in the last bit from one run to
+    # the next, and a rebuild must write the same file (tests/test_reproducible.py).
+    return {"loss": round(float(-np.log(np.maximum(right, 1e-12)).mean()), 10),
+            "accuracy": round(float((p.argmax(axis=1) == labels).mean()), 10)}
 
 
 def save(out_dir, recorder: Recorder, history: dict, arch: architecture.Architecture, arrays, seconds: list) -> dict:
