@@ -9,7 +9,7 @@
   const BRUSHES = { fin: 1.0, moyen: 1.6, epais: 2.3, gomme: 2.0 };
 
   // Decoding, the forward pass and French numbers: assets/reseau.js, shared with « Rejouer l'apprentissage ».
-  const { decode, loadNetwork, forward, argmax, decimal, percent, integer } = window.Reseau;
+  const { decode, loadNetwork, forward, argmax, decimal, percent, integer, galleryRow } = window.Reseau;
 
   // ---- French number formatting -----------------------------------------------------------------
 
@@ -318,16 +318,7 @@
     const gallery = el("demo-galerie");
     const rows = {};
     sample.labels.forEach((label, k) => {
-      if (!rows[label]) {
-        const row = document.createElement("div");
-        row.className = "demo-rangee";
-        const name = document.createElement("span");
-        name.className = "demo-rangee-nom";
-        name.textContent = sample.classes[label];
-        row.appendChild(name);
-        rows[label] = row;
-        gallery.appendChild(row);
-      }
+      if (!rows[label]) rows[label] = galleryRow(gallery, sample.classes[label]);
       const keras = argmax(kerasRow(k));
       const button = document.createElement("button");
       button.type = "button";

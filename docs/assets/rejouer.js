@@ -5,6 +5,7 @@
   "use strict";
 
   const R = window.Reseau;
+  const galleryRow = R.galleryRow;
   const NBSP = R.NBSP;
   const SIDE = 28;
   const PIXELS = SIDE * SIDE;
@@ -90,16 +91,7 @@
     const gallery = el("rejouer-galerie");
     const rows = {};
     sample.labels.forEach((label, i) => {
-      if (!rows[label]) {
-        const row = document.createElement("div");
-        row.className = "demo-rangee";
-        const name = document.createElement("span");
-        name.className = "demo-rangee-nom";
-        name.textContent = sample.classes[label];
-        row.appendChild(name);
-        rows[label] = row;
-        gallery.appendChild(row);
-      }
+      if (!rows[label]) rows[label] = galleryRow(gallery, sample.classes[label]);
       const button = document.createElement("button");
       button.type = "button";
       button.className = "demo-vignette";

@@ -95,5 +95,18 @@
     return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, NBSP);
   }
 
-  window.Reseau = { NBSP, decode, loadNetwork, dense, activate, forward, argmax, decimal, percent, integer };
+  // One row of the 100-image gallery (one per class), its class name first; both pages fill it.
+  function galleryRow(gallery, className) {
+    const row = document.createElement("div");
+    row.className = "demo-rangee";
+    const name = document.createElement("span");
+    name.className = "demo-rangee-nom";
+    name.textContent = className;
+    row.appendChild(name);
+    gallery.appendChild(row);
+    return row;
+  }
+
+  window.Reseau = { NBSP, decode, loadNetwork, dense, activate, forward, argmax, decimal, percent, integer,
+                    galleryRow };
 })();
