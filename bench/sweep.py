@@ -8,7 +8,12 @@ bench/results/sweep.json. A measurement, not a test: exits 0 unless a sweep fail
 
     python -m bench.sweep                       # reduced grid: "protocole" and "lot", 12 runs of 5 epochs (≈ 4 min)
     python -m bench.sweep --only patience lot --epochs 20
-    python -m bench.sweep --full                # make site-complet from a fresh copy, 2 workers (≈ 15 min)
+    python -m bench.sweep --full                # make site-complet from fresh copies, 2 workers, old and new plan (≈ 30 min)
+    python -m bench.sweep --full --plans nouveau
+
+--full measures the complete build twice, side by side in one run: the old plan (`trajectory: false`:
+one run per EarlyStopping rule, 3 seeds each) and the new one (the rules replayed on the trajectories
+of the 5 Variabilité seeds), each from its own fresh copy, and compares their times (issue 21: new ≤ 0,6 × old).
 """
 from __future__ import annotations
 
@@ -28,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 SPEEDUP_MIN = 1.6  # 2 workers against 1, on a 2-core machine (issue 13)
 MEMORY_MAX_GB = 6.0  # peak resident memory of a whole sweep
+PLAN_RATIO_MAX = 0.6  # the new complete build's time over the old plan's (issue 21)
+PLANS = {"ancien": False, "nouveau": True}  # plan -> params.yaml's `trajectory`
 # The child: a sweep in its copy, then one JSON line (trained runs, sweep seconds, failures).
 CHILD = """
 import json, sys
@@ -81,12 +88,21 @@ def parse_build(lines: list[str]) -> dict:
     return {"trained": trained, "seconds": seconds, "failed": [l for l in lines if "✗ échec" in l]}
 
 
-def measure(workers: int, epochs: int, only: list[str], keep: Path | None = None, complete: bool = False) -> dict:
+def set_params(path: Path, epochs: int, trajectory: bool) -> None:
+    """The copy's params.yaml with these epochs and this plan (the lines must exist: the plan is never guessed)."""
+    text = path.read_text(encoding="utf-8")
+    for old, new in (("epochs: 20", f"epochs: {epochs}"), ("trajectory: true", f"trajectory: {str(trajectory).lower()}")):
+        if old not in text:
+            raise SystemExit(f"{path} : ligne « {old} » introuvable, le banc ne peut pas fixer le plan mesuré.")
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+
+
+def measure(workers: int, epochs: int, only: list[str], keep: Path | None = None, complete: bool = False,
+            plan: str = "nouveau") -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
         root = copy_project(keep or Path(tmp))
-        params = root / "params.yaml"
-        params.write_text(params.read_text(encoding="utf-8").replace("epochs: 20", f"epochs: {epochs}"),
-                          encoding="utf-8")
+        set_params(root / "params.yaml", epochs, PLANS[plan])
         env = dict(os.environ, PYTHONPATH=str(root), TF_CPP_MIN_LOG_LEVEL="3")
         start, peak = time.perf_counter(), 0
         with tempfile.TemporaryFile() as out:
@@ -108,7 +124,7 @@ def measure(workers: int, epochs: int, only: list[str], keep: Path | None = None
         raise SystemExit(f"le balayage a échoué (code {child.returncode}) :\n" + "\n".join(lines[-20:]))
     result = parse_build(lines) if complete else json.loads(lines[-1])
     progress = [line for line in lines if line.startswith(("▸", "  [", "Site prêt"))]
-    return {"workers": workers, "epochs": epochs, "only": only or "tout", "complete_build": complete,
+    return {"plan": plan, "workers": workers, "epochs": epochs, "only": only or "tout", "complete_build": complete,
             "trained": result["trained"],
             "failed": result["failed"], "sweep_seconds": round(result["seconds"], 1), "wall_seconds": round(wall, 1),
             "runs_per_minute": round(60 * result["trained"] / result["seconds"], 2),
@@ -130,17 +146,21 @@ def main(argv=None) -> int:
     parser.add_argument("--keep", type=Path, default=None,
                         help="copy the project into this new folder and keep it (its site: python -m pipeline "
                              "report --root KEEP); one worker count only")
+    parser.add_argument("--plans", nargs="+", choices=list(PLANS), default=list(PLANS),
+                        help="--full : les plans mesurés (défaut : ancien puis nouveau, dans la même exécution)")
     parser.add_argument("--output", type=Path, default=RESULTS / "sweep.json")
     args = parser.parse_args(argv)
     if args.full:
         args.epochs, args.only, args.workers = 20, [], args.workers[-1:]
+    plans = args.plans if args.full else ["nouveau"]
     if args.keep and (len(args.workers) != 1 or args.keep.exists()):
         parser.error("--keep: a new folder, and one worker count")
     about = machine()
     rows = []
-    for workers in args.workers:
-        print(f"Balayage {' '.join(args.only) or 'complet'}, {args.epochs} époques, {workers} processus…", flush=True)
-        row = measure(workers, args.epochs, args.only, args.keep, complete=args.full)
+    for plan, workers in ((plan, workers) for plan in plans for workers in args.workers):
+        print(f"Balayage {' '.join(args.only) or 'complet'}, {args.epochs} époques, {workers} processus"
+              + (f", plan {plan}" if args.full else "") + "…", flush=True)
+        row = measure(workers, args.epochs, args.only, args.keep, complete=args.full, plan=plan)
         rows.append(row)
         print(f"  {row['trained']} entraînements en {row['sweep_seconds']} s : {row['runs_per_minute']} par minute, "
               f"mémoire max {row['peak_rss_gb']} Go, {row['cores_busy']} cœurs occupés en moyenne "
@@ -156,11 +176,18 @@ def main(argv=None) -> int:
         print(f"  débit par cœur occupé : {by_workers[1]['runs_per_core_minute']} (1 processus) et "
               f"{by_workers[2]['runs_per_core_minute']} (2 processus) entraînements par minute ; "
               f"cœurs obtenus : {by_workers[1]['cores_busy']} et {by_workers[2]['cores_busy']}")
+    by_plan = {row["plan"]: row for row in rows}
+    if len(by_plan) == 2:
+        ratio = by_plan["nouveau"]["wall_seconds"] / by_plan["ancien"]["wall_seconds"]
+        targets.append({"target": "construction complète : nouveau plan / ancien plan", "value": round(ratio, 2),
+                        "limit": PLAN_RATIO_MAX, "unit": "×",
+                        "verdict": "OK" if ratio <= PLAN_RATIO_MAX else "NON ATTEINT"})
     peak = max(row["peak_rss_gb"] for row in rows)
     targets.append({"target": "mémoire max d'un balayage", "value": peak, "limit": MEMORY_MAX_GB, "unit": " Go",
                     "verdict": "OK" if peak <= MEMORY_MAX_GB else "NON ATTEINT"})
     for t in targets:
-        print(f"  {t['target']} : {t['value']}{t['unit']} (cible {'≥' if t['unit'] == '×' else '≤'} "
+        at_least = t["target"].startswith("débit")
+        print(f"  {t['target']} : {t['value']}{t['unit']} (cible {'≥' if at_least else '≤'} "
               f"{t['limit']}{t['unit']}) → {t['verdict']}")
     about["load_average_end"] = list(os.getloadavg())
     args.output.parent.mkdir(parents=True, exist_ok=True)
