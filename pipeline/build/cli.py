@@ -19,9 +19,10 @@ from pipeline.build.runner import Runner
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipeline", description="Rapport Fashion-MNIST.")
-    parser.add_argument("command", choices=["report", "experiments", "variability", "status"],
+    parser.add_argument("command", choices=["report", "experiments", "variability", "tuning", "status"],
                         help="report : entraîner si besoin, puis publier le site ; experiments : entraîner "
-                             "(ou réutiliser) toutes les expériences en parallèle, puis publier ; "
+                             "(ou réutiliser) toutes les expériences en parallèle, puis le réglage, puis publier ; "
+                             "tuning : seulement le réglage (recherche Optuna, confirmation sur graines neuves) ; "
                              "variability : seulement les 5 graines de la page Variabilité ; "
                              "status : dire quelles étapes seraient refaites et pourquoi, sans rien lancer")
     parser.add_argument("--params", default="params.yaml", help="fichier de paramètres (YAML)")
@@ -30,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="experiments : seulement ces questions (protocole, patience, lot…)")
     parser.add_argument("--workers", type=int, default=None,
                         help="experiments : processus en parallèle (défaut : un par cœur)")
+    parser.add_argument("--sans-reglage", dest="tuning", action="store_false",
+                        help="experiments : sans le réglage (la recherche Optuna et sa confirmation)")
     parser.add_argument("--scheduler", default=os.environ.get("DASK_SCHEDULER") or None,
                         help="experiments : ordonnanceur Dask (tcp://hôte:8786 ; défaut : $DASK_SCHEDULER)")
     args = parser.parse_args(argv)
@@ -43,9 +46,11 @@ def main(argv: list[str] | None = None) -> int:
             params = load_params(params_path)
             runner = Runner(root, {"dataset": dataset.ensure_dataset(), "provenance": provenance.describe(root)})
             failed = []
-            if args.command != "report":
+            if args.command in ("experiments", "variability"):
                 only = ["graines"] if args.command == "variability" else args.only
                 failed = experiments(runner, root, params, only, args.workers, args.scheduler)
+            if args.command == "tuning" or (args.command == "experiments" and args.tuning and not args.only):
+                failed += tuning(runner, root, params, args.workers, args.scheduler)
             report(runner, root, params)
             runner.write_manifest(date=time.strftime("%Y-%m-%dT%H:%M:%S%z"), params=params.to_dict(),
                                   run=runner.done["train"].key,
@@ -128,6 +133,15 @@ def experiments(runner: Runner, root: Path, params: Params, only: list[str] | No
         return run_sweep(runner, table["train"], params, only, workers, scheduler)["failed"]
     except ValueError as exc:  # an unknown question id
         raise PipelineError(str(exc), fix="choisissez parmi les questions citées (make experiences ONLY=\"patience lot\").")
+
+
+def tuning(runner: Runner, root: Path, params: Params, workers: int | None, scheduler: str | None) -> list[str]:
+    """The settings search and its fresh-seed confirmation (artifacts/tuning.json); the failed trials."""
+    from pipeline.tuning.search import run_search
+
+    table = {stage.name: stage for stage in stages.table(root)}
+    runner.run(table["data"], params)
+    return run_search(runner, table["train"], params, workers=workers, scheduler=scheduler)["failed"]
 
 
 @contextmanager

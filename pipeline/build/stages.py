@@ -39,6 +39,10 @@ def table(root: Path) -> list[Stage]:
         Stage("experiences", "expériences", "experiments.questions:figures_stage", "experiments.questions:figures_summary",
               after=("train",), files=("artifacts/experiments.json",), versions=("matplotlib",),
               outputs=("docs/experiences/",)),
+        # The settings search's figures, when artifacts/tuning.json (make reglage) matches this run.
+        Stage("reglage", "réglage", "tuning.figures:figures_stage", "tuning.figures:summary",
+              after=("train",), files=("artifacts/tuning.json",), versions=("matplotlib",),
+              outputs=("docs/reglage/",)),
         # The lesson as a notebook and a script to download: its parameters are the lesson functions' own
         # (any of params.yaml), its text describes the trained network (the run's architecture record).
         Stage("carnet", "carnet", "publish.notebook:carnet_stage", "publish.notebook:summary",
@@ -48,7 +52,7 @@ def table(root: Path) -> list[Stage]:
         Stage("pages", "pages", "pages.render:pages_stage", "pages.render:summary",
               after=("data", "train", "figures", "demo", "rejouer", "tfjs", "navigateur", "carnet"), inputs=("provenance",),
               files=("templates/", "mkdocs.yml", "pipeline/lesson.py", "docs/assets/",
-                     "artifacts/experiments.json", "bench/results/latest.json"),
+                     "artifacts/experiments.json", "artifacts/tuning.json", "bench/results/latest.json"),
               outputs=(*pages, "artifacts/README.pending.md")),
         Stage("site", "site", "publish.site:site_stage", "publish.site:summary",
               after=("pages",), files=("docs/", "mkdocs.yml", "pipeline/publish/mkdocs_hooks.py", "overrides/"),

@@ -24,7 +24,8 @@ SCHEMA = 1  # bump when the file's shape changes: an older file is then ignored,
 SEEDS = 3  # seeds per variant: enough for a mean and a spread
 SEEDS_VARIABILITY = 5  # the default parameters, for the Variabilité page
 VARIABILITY = "graines"  # the question behind the Variabilité page
-PAGES = ("experiences.md", "variabilite.md")  # pages published only when measured (empty otherwise)
+# Pages published only when measured (empty otherwise): the experiments' two, and the settings search's.
+PAGES = ("experiences.md", "variabilite.md", "reglage.md")
 
 
 @dataclass(frozen=True)
@@ -221,17 +222,17 @@ def summarise(base: Params, base_key: str, folders: dict[tuple[str, str, int], P
             continue
         done.append({"id": q.id, "title": q.title, "seeds": seeds, "common": q.common,
                      "beyond_seed": q.beyond_seed, "replayed": replays(base, q), "variants": variants})
-    return {"schema": SCHEMA, "base_params": base.to_dict(), "base_key": base_key, "questions": _rounded(done)}
+    return {"schema": SCHEMA, "base_params": base.to_dict(), "base_key": base_key, "questions": rounded(done)}
 
 
-def _rounded(value):
+def rounded(value):
     """Six significant digits: a stable, readable file (the runs keep full precision)."""
     if isinstance(value, float):
         return float(f"{value:.6g}") if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
+        return {k: rounded(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_rounded(v) for v in value]
+        return [rounded(v) for v in value]
     return value
 
 

@@ -69,18 +69,17 @@ def run_sweep(runner: Runner, train: Stage, base: Params, only: list[str] | None
     root = runner.root
     started = time.perf_counter()
     questions.plan(base, only)  # unknown question ids fail here, before any training
-    tasks = _tasks(runner, train, questions.plan(base))  # every question: the summary covers them all
+    tasks = tasks_of(runner, train, questions.plan(base))  # every question: the summary covers them all
     chosen = {t.key: t for t in tasks if not only or any(r.question in only for r in t.runs)}
     # Longest runs first (no early stop, wide layers, small steps), so that none is left running alone at the end.
-    todo = sorted((t for t in chosen.values() if not _cached(root, t.key)), key=lambda t: (
-        -t.params.early_stopping.patience, -t.params.hidden_units, t.params.learning_rate, t.params.batch_size))
+    todo = missing(root, chosen.values())
     _clean_staging(root)
     backend = f"Dask ({scheduler})" if scheduler else "joblib/loky"
     count = workers or _cores()
     planned = sum(1 for t in chosen.values() for r in t.runs if not only or r.question in only)
     done = len(chosen) - len(todo)
-    log(f"▸ expériences  {_count(planned, 'entraînement prévu', 'entraînements prévus')}, "
-        f"{_count(len(chosen), 'distinct', 'distincts')} : {_count(done, 'déjà fait', 'déjà faits')}, "
+    log(f"▸ expériences  {count(planned, 'entraînement prévu', 'entraînements prévus')}, "
+        f"{count(len(chosen), 'distinct', 'distincts')} : {count(done, 'déjà fait', 'déjà faits')}, "
         f"{len(todo)} à faire"
         + (f" ({backend}, {min(count, len(todo))} processus)" if todo and not scheduler else
            f" ({backend})" if todo else ""))
@@ -90,20 +89,44 @@ def run_sweep(runner: Runner, train: Stage, base: Params, only: list[str] | None
     summary = questions.summarise(base, runner.key(train, base), {
         (r.question, r.variant, r.seed): (_run_dir(root, t.key) if _cached(root, t.key) else None)
         for t in tasks for r in t.runs})
-    _write_if_changed(root / questions.EXPERIMENTS, summary)
+    write_json_if_changed(root / questions.EXPERIMENTS, summary)
     seconds = time.perf_counter() - started
-    log(f"▸ expériences  {_count(len(summary['questions']), 'question mesurée', 'questions mesurées')}, "
-        f"{_count(len(todo) - len(failed), 'entraînement fait', 'entraînements faits')}, "
-        f"{_count(len(failed), 'échec', 'échecs')}, {fr.seconds(seconds)}")
+    log(f"▸ expériences  {count(len(summary['questions']), 'question mesurée', 'questions mesurées')}, "
+        f"{count(len(todo) - len(failed), 'entraînement fait', 'entraînements faits')}, "
+        f"{count(len(failed), 'échec', 'échecs')}, {fr.seconds(seconds)}")
     return {"trained": len(todo) - len(failed), "reused": len(chosen) - len(todo), "failed": failed,
             "seconds": seconds, "summary": summary}
 
 
-def _count(n: int, one: str, many: str) -> str:
+def missing(root: Path, tasks) -> list[Task]:
+    """The tasks without a finished run folder, longest first (no early stop, wide layers, small steps,
+    small lots), so that none is left running alone at the end."""
+    return sorted((t for t in tasks if not _cached(root, t.key)), key=lambda t: (
+        -t.params.early_stopping.patience, -t.params.hidden_units, t.params.learning_rate, t.params.batch_size))
+
+
+def train_missing(runner: Runner, train: Stage, base: Params, tasks: list[Task], workers: int | None,
+                  scheduler: str | None, log, prepare: Callable[[], None] | None = ensure_data) -> tuple[int, list[str]]:
+    """Train the tasks not in the run cache yet (the settings search's rounds): (trained, failures)."""
+    todo = missing(runner.root, tasks)
+    if not todo:
+        return 0, []
+    _clean_staging(runner.root)
+    failed = _execute(runner, train, base, todo, workers or _cores(), scheduler, log, prepare)
+    return len(todo) - len(failed), failed
+
+
+def run_folder(root: Path, key: str) -> Path | None:
+    """A finished run's folder, or None (not trained, or failed)."""
+    return _run_dir(root, key) if _cached(root, key) else None
+
+
+def count(n: int, one: str, many: str) -> str:
     return f"{n} {many if n > 1 else one}"  # French: 0 and 1 take the singular
 
 
-def _tasks(runner: Runner, train: Stage, planned: list) -> list[Task]:
+def tasks_of(runner: Runner, train: Stage, planned: list) -> list[Task]:
+    """One task per distinct training key (runs with the same parameters share one training)."""
     tasks: dict[str, Task] = {}
     for run in planned:
         key = runner.key(train, run.params)
@@ -139,7 +162,7 @@ def _clean_staging(root: Path) -> None:
 def _cores() -> int:
     from joblib import cpu_count
 
-    return max(1, cpu_count())
+    return max(1, cpucount())
 
 
 def _execute(runner: Runner, train: Stage, base: Params, todo: list[Task], workers: int, scheduler: str | None,
@@ -245,7 +268,7 @@ def _private_folder(parent: Path | None, key: str):
         yield Path(folder)
 
 
-def _write_if_changed(path: Path, value: dict) -> None:
+def write_json_if_changed(path: Path, value: dict) -> None:
     """Rewrite experiments.json only when its content changes: an unchanged sweep rebuilds no page."""
     try:
         if read_json(path) == value:

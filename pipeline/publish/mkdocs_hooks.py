@@ -31,7 +31,8 @@ def unexpected_empty_pages(docs_dir: Path) -> list[str]:
 
 def empty_page_message(pages: list[str]) -> str:
     names = ", ".join(f"docs/{page}" for page in pages)
-    return f"page vide\u00a0: {names}\u00a0; seules {' et '.join(OPTIONAL_PAGES)} peuvent l'être (mesure absente)."
+    allowed = ", ".join(OPTIONAL_PAGES[:-1]) + " et " + OPTIONAL_PAGES[-1]
+    return f"page vide\u00a0: {names}\u00a0; seules {allowed} peuvent l'être (mesure absente)."
 
 
 def without_pages(nav: list, dropped: set[str]) -> list:

@@ -1,0 +1,1 @@
+"""The settings search (Optuna on validation, confirmation on fresh seeds) and its page."""
