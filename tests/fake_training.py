@@ -2,14 +2,19 @@
 
 Importable by worker processes (loky, Dask) because pytest puts tests/ on sys.path, which child
 processes inherit. Its numbers depend on the parameters, so summaries and conclusions can be checked:
-validation exactitude = 0.85 + 0.01 × (batch_size == 128) + 0.001 × (seed − 42); patience 1 fails.
+validation exactitude = 0.85 + 0.01 × (batch_size == 128) + 0.001 × (seed − 42); patience 1 fails
+(below seed 1000).
+The settings search (tests/test_tuning.py) also finds a learning rate of 0.003 and 256 neurons better,
+and its confirmation seeds (1000 and up) lower by 0.002 than the trials' seed: a winner's curse to show.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 
-from factories import make_metrics
+from factories import make_architecture, make_metrics
+from pipeline.common import architecture
 from pipeline.common.io import atomic_write_json
 
 FAIL_PATIENCE = 1  # a run with this patience raises: the sweep must report it and go on
@@ -24,12 +29,15 @@ def data_summary(job) -> str:
 
 
 def accuracy_of(params) -> float:
-    return 0.85 + 0.01 * (params.batch_size == 128) + 0.001 * (params.seed - 42)
+    if params.seed >= 1000:  # fresh seeds: what the trials' seed 42 promised, less 0.002 (and 0.001 per seed)
+        return accuracy_of(dataclasses.replace(params, seed=42)) - 0.002 + 0.0005 * (params.seed - 1000)
+    return (0.85 + 0.01 * (params.batch_size == 128) + 0.001 * (params.seed - 42)
+            + 0.004 * (params.learning_rate == 0.003) + 0.002 * (params.hidden_units == 256))
 
 
 def train_stage(job) -> None:
     p = job.params
-    if p.early_stopping.patience == FAIL_PATIENCE:
+    if p.early_stopping.patience == FAIL_PATIENCE and p.seed < 1000:  # the sweep's seeds, not the search's
         raise RuntimeError("échec voulu par le test")
     time.sleep(0.05)  # long enough for runs to be in flight when a test interrupts the sweep
     top = accuracy_of(p)
@@ -42,6 +50,9 @@ def train_stage(job) -> None:
     if p.trajectory:  # the same seed to p.epochs without stopping: the ES history, then a rising val_loss
         atomic_write_json(out / "trajectory.json", trajectory_of(history, p.epochs, top))
     atomic_write_json(out / "metrics.json", metrics)
+    atomic_write_json(out / "timings.json", {"epoch_seconds": [0.5] * len(history["loss"])})
+    lesson = {"parameter": "hidden_units", "layer": "dense", "lesson": 128}
+    architecture.write(out, make_architecture((p.hidden_units or 128,), adapted=(lesson,) if p.hidden_units else ()))
     atomic_write_json(out / "run.json", {"key": job.key, "seconds": 1.5, "pid": os.getpid()})
 
 

@@ -75,17 +75,17 @@ def run_sweep(runner: Runner, train: Stage, base: Params, only: list[str] | None
     todo = missing(root, chosen.values())
     _clean_staging(root)
     backend = f"Dask ({scheduler})" if scheduler else "joblib/loky"
-    count = workers or _cores()
+    processes = workers or _cores()
     planned = sum(1 for t in chosen.values() for r in t.runs if not only or r.question in only)
     done = len(chosen) - len(todo)
     log(f"▸ expériences  {count(planned, 'entraînement prévu', 'entraînements prévus')}, "
         f"{count(len(chosen), 'distinct', 'distincts')} : {count(done, 'déjà fait', 'déjà faits')}, "
         f"{len(todo)} à faire"
-        + (f" ({backend}, {min(count, len(todo))} processus)" if todo and not scheduler else
+        + (f" ({backend}, {min(processes, len(todo))} processus)" if todo and not scheduler else
            f" ({backend})" if todo else ""))
     failed = []
     if todo:
-        failed = _execute(runner, train, base, todo, count, scheduler, log, prepare)
+        failed = _execute(runner, train, base, todo, processes, scheduler, log, prepare)
     summary = questions.summarise(base, runner.key(train, base), {
         (r.question, r.variant, r.seed): (_run_dir(root, t.key) if _cached(root, t.key) else None)
         for t in tasks for r in t.runs})
@@ -162,7 +162,7 @@ def _clean_staging(root: Path) -> None:
 def _cores() -> int:
     from joblib import cpu_count
 
-    return max(1, cpucount())
+    return max(1, cpu_count())
 
 
 def _execute(runner: Runner, train: Stage, base: Params, todo: list[Task], workers: int, scheduler: str | None,

@@ -36,8 +36,12 @@ FIRST_FRESH_SEED = 1000
 
 def run_search(runner: Runner, train: Stage, base: Params, rounds: int = ROUNDS, round_size: int = ROUND_SIZE,
                fresh_seeds: int = FRESH_SEEDS, workers: int | None = None, scheduler: str | None = None,
-               log: Callable[[str], None] | None = None) -> dict:
-    """Search, confirm on fresh seeds, write artifacts/tuning.json (when it changed); returns it."""
+               log: Callable[[str], None] | None = None, prepare: Callable[[], None] | None = sweep.ensure_data) -> dict:
+    """Search, confirm on fresh seeds, write artifacts/tuning.json (when it changed).
+
+    Returns {"trained", "failed": [messages], "seconds", "summary"}. `prepare` runs in each worker before
+    its first run (the sweep's: the data in the worker's own Keras cache).
+    """
     import optuna
 
     log = log or (lambda line: print(line, flush=True))
@@ -60,7 +64,7 @@ def run_search(runner: Runner, train: Stage, base: Params, rounds: int = ROUNDS,
         todo = len(sweep.missing(runner.root, tasks))
         log(f"▸ réglage      tour {round_number}/{rounds} : {round_size} essais, "
             f"{todo} entraînement{'s' if todo > 1 else ''} à faire")
-        done, errors = sweep.train_missing(runner, train, base, tasks, workers, scheduler, log)
+        done, errors = sweep.train_missing(runner, train, base, tasks, workers, scheduler, log, prepare)
         trained, failed = trained + done, failed + errors
         for trial, p in zip(asked, params):  # told in trial order: the next round's proposals never depend on timing
             record = score_trial(runner, train, base, trial, p, round_number)
@@ -84,7 +88,7 @@ def run_search(runner: Runner, train: Stage, base: Params, rounds: int = ROUNDS,
     log(f"▸ réglage      choisi : essai {chosen['number']} ; confirmation sur les graines "
         f"{seeds[0]} à {seeds[-1]} (réglages choisis et params.yaml)")
     done, errors = sweep.train_missing(runner, train, base, sweep.tasks_of(runner, train, planned), workers,
-                                       scheduler, log)
+                                       scheduler, log, prepare)
     trained, failed = trained + done, failed + errors
     if errors:
         raise PipelineError("la confirmation du réglage n'a pas abouti.", where=TUNING,
@@ -120,6 +124,10 @@ def score_trial(runner: Runner, train: Stage, base: Params, trial, params: Param
         return record
     history = read_json(folder / "metrics.json")["history"]
     replay = replay_run(history, space.rule(base, trial.params))
+    if not replay.known:  # a history shorter than `epochs`: not a trial's run (trials never stop)
+        raise PipelineError(f"l'historique de l'essai {record['number']} est trop court pour rejouer sa règle.",
+                            where=f"artifacts/runs/{key}/metrics.json",
+                            fix="supprimez ce dossier, puis relancez la même commande.")
     kept = replay.evaluated_epoch
     return {**record, "value": history[space.OBJECTIVE][kept - 1], "val_loss": history["val_loss"][kept - 1],
             "kept_epoch": kept, "epochs_run": replay.epochs_run,
