@@ -13,6 +13,9 @@ E2E_EPOCHS = 3  # enough for curves with a best epoch, fast enough for `make tes
 # artifacts/experiments.json of a real sweep (`make experiences`, 35 runs) with E2E_EPOCHS epochs on the
 # whole dataset; 13 min on 2 shared cores, so `make test` reads this record instead of training it again.
 RECORDED_EXPERIMENTS = Path(__file__).with_name("fixtures") / "experiments-3-epoques.json"
+# artifacts/tuning.json of a real tiny settings search (tests/test_tuning_e2e.py: 2 rounds of 2 trials, 2 fresh
+# seeds, E2E_EPOCHS epochs): the Réglage page is built and checked by the browser and accessibility tests.
+RECORDED_TUNING = Path(__file__).with_name("fixtures") / "tuning-3-epoques.json"
 
 
 def run_report(root: Path, params: Path | None = None, env: dict | None = None, timeout: int = 900):
@@ -33,7 +36,7 @@ def set_param(root: Path, old: str, new: str) -> None:
 
 
 def add_recorded_experiments(root: Path) -> None:
-    """Put the recorded sweep in `root`'s artifacts/ as the sweep would, keyed to this project's training.
+    """Put the recorded sweep and search in `root`'s artifacts/ as they would, keyed to this project's training.
 
     The pages publish experiments measured with this run's parameters and code (questions.is_current):
     the record is rebased on this copy's training key and parameters, computed as the runner does.
@@ -49,8 +52,9 @@ def add_recorded_experiments(root: Path) -> None:
     for stage in stages.table(root):
         if stage.name in ("data", "train"):
             keys[stage.name] = key_of(runner.parts(stage, params, keys))
-    recorded = json.loads(RECORDED_EXPERIMENTS.read_text(encoding="utf-8"))
-    recorded.update(base_key=keys["train"], base_params=params.to_dict())
-    target = root / "artifacts" / "experiments.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(recorded, ensure_ascii=False, indent=1), encoding="utf-8")
+    for source, name in ((RECORDED_EXPERIMENTS, "experiments.json"), (RECORDED_TUNING, "tuning.json")):
+        recorded = json.loads(source.read_text(encoding="utf-8"))
+        recorded.update(base_key=keys["train"], base_params=params.to_dict())
+        target = root / "artifacts" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(recorded, ensure_ascii=False, indent=1), encoding="utf-8")
