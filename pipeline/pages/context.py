@@ -18,7 +18,7 @@ from pipeline.common.io import read_json
 from pipeline.experiments.context import build as build_experiments, test_accuracy_over_seeds
 from pipeline.pages.run_context import build_run_context
 from pipeline.pages.live_training import build as build_live
-from pipeline.pages import replay_context
+from pipeline.pages import complete_build, replay_context
 from pipeline.tuning.context import build as build_tuning
 from pipeline.common.schema import Metrics, read_metrics
 
@@ -55,6 +55,7 @@ class Artifacts:
     bench: dict | None = None  # bench/results/latest.json, if measured
     experiments: dict | None = None  # artifacts/experiments.json (make experiences), if measured
     tuning: dict | None = None  # artifacts/tuning.json (make reglage), if searched
+    sweep_bench: dict | None = None  # bench/results/sweep.json (python -m bench.sweep --full), if measured
     demo_asset_bytes: int = 0  # docs/assets/demo.{js,css}, downloaded with the Démo
     stages: tuple = ()  # the stage table (pipeline/build/stages.py), shown on the maintainers' page
     carnet: dict | None = None  # artifacts/carnet.json: the notebook and script to download, Colab link
@@ -84,6 +85,7 @@ def load_artifacts(job) -> Artifacts:
         bench=_optional_json(job.root / "bench" / "results" / "latest.json"),
         experiments=_optional_json(job.root / "artifacts" / "experiments.json"),
         tuning=_optional_json(job.root / "artifacts" / "tuning.json"),
+        sweep_bench=_optional_json(job.root / "bench" / "results" / "sweep.json"),
         demo_asset_bytes=sum(path.stat().st_size for path in assets if path.exists()),
         stages=tuple(stages_table(job.root)),
         carnet=read_json(job.input("carnet", "artifacts/carnet.json")),
@@ -134,6 +136,7 @@ def build_context(a: Artifacts) -> dict:
         "experiments": build_experiments(a.experiments, metrics["params"], a.run["key"]),
         # The settings search (make reglage); None unless searched with these parameters and this code.
         "reglage": build_tuning(a.tuning, metrics["params"], a.run["key"]),
+        "complete_build": complete_build.build(metrics["params"], a.sweep_bench),  # the README's « site complet »
         "answers": build_answers(metrics, a.figures, a.trajectory),  # the exercises' answers, from this run
         # Every EarlyStopping rule on the whole trajectory (None without one: older runs, variants).
         "regles": a.trajectory and replay_all(a.trajectory, metrics["params"], metrics),
