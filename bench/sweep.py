@@ -158,7 +158,7 @@ def main(argv=None) -> int:
                              "params.yaml's epochs, 2 workers, then the site)")
     parser.add_argument("--keep", type=Path, default=None,
                         help="copy the project into this new folder and keep it (its site: python -m pipeline "
-                             "report --root KEEP); one worker count only")
+                             "report --root KEEP; with two plans, KEEP/ancien and KEEP/nouveau); one worker count only")
     parser.add_argument("--plans", nargs="+", choices=list(PLANS), default=list(PLANS),
                         help="--full : les plans mesurés (défaut : ancien puis nouveau, dans la même exécution)")
     parser.add_argument("--output", type=Path, default=RESULTS / "sweep.json")
@@ -173,7 +173,8 @@ def main(argv=None) -> int:
     for plan, workers in ((plan, workers) for plan in plans for workers in args.workers):
         print(f"Balayage {' '.join(args.only) or 'complet'}, {args.epochs} époques, {workers} processus"
               + (f", plan {plan}" if args.full else "") + "…", flush=True)
-        row = measure(workers, args.epochs, args.only, args.keep, complete=args.full, plan=plan)
+        keep = args.keep / plan if args.keep and len(plans) > 1 else args.keep  # one kept copy per plan
+        row = measure(workers, args.epochs, args.only, keep, complete=args.full, plan=plan)
         rows.append(row)
         print(f"  {row['trained']} entraînements en {row['sweep_seconds']} s : {row['runs_per_minute']} par minute, "
               f"mémoire max {row['peak_rss_gb']} Go, {row['cores_busy']} cœurs occupés en moyenne "
