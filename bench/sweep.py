@@ -142,6 +142,8 @@ def measure(workers: int, epochs: int, only: list[str], keep: Path | None = None
             "runs_per_minute": round(60 * result["trained"] / result["seconds"], 2),
             "tuning_seconds": result.get("tuning_seconds"), "tuning_trained": result.get("tuning_trained"),
             "peak_rss_gb": round(peak / 1e9, 2),
+            # loky's « A worker stopped while some jobs were given to the executor »: a worker restarted (issue 21)
+            "worker_restarts": text.count("A worker stopped"),
             # CPU seconds of the driver and its workers over wall seconds: how many cores were busy.
             "cores_busy": round((usage.ru_utime + usage.ru_stime) / wall, 2),
             "load_average": list(os.getloadavg()), "progress": progress}
@@ -178,7 +180,8 @@ def main(argv=None) -> int:
         rows.append(row)
         print(f"  {row['trained']} entraînements en {row['sweep_seconds']} s : {row['runs_per_minute']} par minute, "
               f"mémoire max {row['peak_rss_gb']} Go, {row['cores_busy']} cœurs occupés en moyenne "
-              f"(mur {row['wall_seconds']} s ; charge de la machine {row['load_average'][0]:.1f})", flush=True)
+              f"(mur {row['wall_seconds']} s ; charge de la machine {row['load_average'][0]:.1f}) ; "
+              f"processus relancés par loky : {row['worker_restarts']}", flush=True)
     for row in rows:  # throughput per busy core: flat when the sweep scales and only the machine is shared
         row["runs_per_core_minute"] = round(row["runs_per_minute"] / max(row["cores_busy"], 1e-9), 2)
     targets = []

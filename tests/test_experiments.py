@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 from pathlib import Path
 
+import psutil
 import pytest
 
 import fake_training
@@ -309,7 +311,7 @@ def test_sweep_trains_in_parallel_reports_failures_goes_on_and_reuses_every_run(
     assert [q["id"] for q in raw["questions"]] == ["lot"]  # patience is incomplete: not summarised
     pids = {read_json(tmp_path / f"artifacts/runs/{r['key']}/run.json")["pid"]
             for v in raw["questions"][0]["variants"] for r in v["runs"]}
-    assert len(pids) == 2  # two worker processes
+    assert len(pids) == 9  # each run in a process of its own: a loky worker never grows run after run (issue 21)
     assert not any((tmp_path / STAGING).iterdir())  # nothing left half-written
     again = run_sweep(runner, FAKE_TRAIN, params, ["lot"], workers=2, log=lines.append, prepare=None)
     assert (again["trained"], again["reused"], again["failed"]) == (0, 9, [])
@@ -332,6 +334,20 @@ def test_the_early_stopping_questions_are_replayed_on_the_seeds_trajectories_wit
     no_stop = next(v for v in by_id["sans_arret"]["variants"] if v["id"] == "sans")
     assert no_stop["epochs_run"]["mean"] == 20 and no_stop["kept_epoch"]["mean"] == 20
     assert all(r["replayed"] for v in by_id["patience"]["variants"] for r in v["runs"])
+
+
+def test_each_run_trains_in_a_new_process_that_ends_with_it_and_a_failure_comes_back_as_text(tmp_path):
+    # Issue 21: TensorFlow keeps native memory from run to run; a loky worker training several runs grew
+    # past loky's 300 MB and was restarted with a warning. Run in the worker itself, this test fails.
+    params = load_params(ROOT / "params.yaml")
+    results = [sweep.train_in_worker(FAKE_TRAIN, key, p, {}, str(tmp_path), None, fresh_process=True)
+               for key, p in (("a", params), ("b", dataclasses.replace(params, seed=43)))]
+    pids = {json.loads(r["files"]["run.json"])["pid"] for r in results}
+    assert len(pids) == 2 and os.getpid() not in pids
+    assert not any(psutil.pid_exists(pid) for pid in pids)
+    failing = dataclasses.replace(params, early_stopping=dataclasses.replace(params.early_stopping, patience=1))
+    failed = sweep.train_in_worker(FAKE_TRAIN, "c", failing, {}, str(tmp_path), None, fresh_process=True)
+    assert failed["key"] == "c" and "échec voulu" in failed["error"]
 
 
 def test_a_run_killed_in_flight_leaves_nothing_that_counts_as_done(tmp_path):

@@ -1,4 +1,5 @@
 """Faults during a build: a clear message, a non-zero exit, and the previous README, site and runs intact."""
+import dataclasses
 import errno
 import json
 import os
@@ -14,7 +15,7 @@ import pytest
 from builds import run_report, set_param
 from pipeline.build import cli
 from pipeline.build.runner import Runner, Stage
-from pipeline.common.config import Params
+from pipeline.common.config import Params, load_params
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import read_json
 from pipeline.publish import mkdocs_hooks, site
@@ -372,3 +373,24 @@ def test_a_real_training_that_fails_after_fit_keeps_its_model_and_the_site(proje
     result = run_report(project, env={"KERAS_HOME": os.environ["KERAS_HOME"]})
     assert result.returncode == 0, result.stderr
     assert not (project / "artifacts" / ".staging").exists()
+
+
+def test_a_resumed_training_reuses_the_kept_fit_and_refits_when_a_kept_file_is_damaged(tmp_path, monkeypatch,
+                                                                                      keras_home):
+    from pipeline.data import dataset
+    from pipeline.training import train
+
+    monkeypatch.setenv("KERAS_HOME", str(keras_home))
+    dataset.ensure_dataset()
+    params = dataclasses.replace(load_params(pathlib.Path(__file__).resolve().parents[1] / "params.yaml"),
+                                 epochs=1, batch_size=512, trajectory=False)
+    first = train.run_lesson(params, tmp_path / "a", verbose=0)
+    fits, fit_lesson = [], train.fit_lesson
+    monkeypatch.setattr(train, "fit_lesson", lambda *args, **kwargs: fits.append(1) or fit_lesson(*args, **kwargs))
+    (tmp_path / "a" / "metrics.json").unlink()  # what a failed attempt leaves: the training, not the end
+    trace = (tmp_path / "a" / "lesson_trace.json").read_text()
+    resumed = train.run_lesson(params, tmp_path / "a", verbose=0, resume=True)
+    assert fits == [] and resumed == first  # no second fit, the same evaluation, predictions and metrics
+    assert (tmp_path / "a" / "lesson_trace.json").read_text() == trace  # fit's lesson lines still count as run
+    (tmp_path / "a" / "history.json").write_text("{")  # cut short: trained again
+    assert train.run_lesson(params, tmp_path / "a", verbose=0, resume=True).epochs_run == 1 and fits == [1]

@@ -172,7 +172,10 @@ def _execute(runner: Runner, train: Stage, base: Params, todo: list[Task], worke
 
     root, started, failed = runner.root, time.perf_counter(), []
     inputs = {name: runner.inputs[name] for name in train.inputs}
-    jobs = (joblib.delayed(train_in_worker)(train, t.key, t.params, inputs, str(root), prepare) for t in todo)
+    # loky: a process per run (train_in_worker says why); not on Dask, whose worker processes are daemons,
+    # which may not start processes of their own.
+    jobs = (joblib.delayed(train_in_worker)(train, t.key, t.params, inputs, str(root), prepare, not scheduler)
+            for t in todo)
     by_key = {t.key: t for t in todo}
     with _backend(scheduler):
         parallel = joblib.Parallel(n_jobs=-1 if scheduler else min(workers, len(todo)), batch_size=1,
@@ -235,11 +238,31 @@ def _promote(root: Path, train: Stage, task: Task, files: dict[str, bytes]) -> N
 
 
 def train_in_worker(train: Stage, key: str, params: Params, inputs: dict, root: str,
-                    prepare: Callable[[], None] | None = None) -> dict:
+                    prepare: Callable[[], None] | None = None, fresh_process: bool = False) -> dict:
     """In a worker process: the training stage into a private folder; its files come back as bytes.
 
     Never raises for a failed run: the error comes back as text so that the sweep goes on.
+    `fresh_process`: the run goes to a new process of its own, which ends with it. TensorFlow and Keras
+    keep native memory from run to run that clear_session() and malloc_trim() do not give back
+    (+100 to +250 MB per run, `python -m bench.worker_memory`): after a few runs loky takes a long-lived
+    worker for a leaking one, restarts it and warns « A worker stopped while some jobs were given to
+    the executor ». Its own process per run costs a TensorFlow import (a few seconds) and leaves
+    the loky worker without TensorFlow, at a constant size.
     """
+    if not fresh_process:
+        return _train_here(train, key, params, inputs, root, prepare)
+    from joblib.externals.loky import ProcessPoolExecutor  # loky's: a loky worker's start method is "loky"
+
+    try:
+        with _ONE_RUN_AT_A_TIME, ProcessPoolExecutor(max_workers=1) as pool:
+            return pool.submit(_train_here, train, key, params, inputs, root, prepare).result()
+    except Exception as exc:  # noqa: BLE001 — the run's process died (killed, out of memory): the sweep goes on
+        return {"key": key, "error": f"le processus de l'entraînement s'est arrêté : {type(exc).__name__}: {exc}"}
+
+
+def _train_here(train: Stage, key: str, params: Params, inputs: dict, root: str,
+                prepare: Callable[[], None] | None) -> dict:
+    """The run itself, in this process (train_in_worker's work)."""
     started = time.perf_counter()
     local = Path(root) / STAGING
     output = io.StringIO()  # Keras's progress lines: kept for the error message, not printed

@@ -11,8 +11,9 @@ What the pipeline adds to `pipeline/lesson.py`, in the order it happens:
 4. `fit()` given a timer callback and a log-friendly progress mode, by wrapping the model's `fit`
    (the lesson's `callbacks=[early_stop]` stays as printed);
 5. the model, its history, its weights and its architecture record saved as soon as `fit` returns
-   (a later failure loses no training); then the lesson's step 5 (the test probabilities from
-   `model.predict`, its confusion matrix and probability bars) and every other output, plus a
+   (a later failure loses no training: the next attempt with the same key reuses it, no second fit);
+   then the lesson's step 5 (the test probabilities from `model.predict`, its confusion matrix and
+   probability bars) and every other output, plus a
    record of which lesson lines ran, so a test can prove that the pages show code that was executed.
 """
 from __future__ import annotations
@@ -23,13 +24,15 @@ import os
 import sys
 import time
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from pipeline.common import architecture
 from pipeline.common.config import Params
-from pipeline.common.io import atomic_write_bytes, atomic_write_json
+from pipeline.common.errors import PipelineError
+from pipeline.common.io import atomic_write_bytes, atomic_write_json, read_json
 from pipeline.common.schema import Evaluation, Layer, Metrics, Sizes, TestScores, from_dict, read_metrics, write_metrics
 from pipeline.training import evaluate, network, trajectory
 from pipeline.training.capture import captured, lesson_figure, tee_stdout
@@ -154,8 +157,12 @@ def fit_lesson(params: Params, arrays: Arrays, lesson, verbose: int | None = Non
     return Fit(model, history, early_stop, durations, network.describe_model(model, adapted))
 
 
-def run_lesson(params: Params, out_dir: Path, verbose: int | None = None) -> Metrics:
-    """One complete run of the lesson into out_dir: model, weights, predictions, metrics, figures, trace."""
+def run_lesson(params: Params, out_dir: Path, verbose: int | None = None, resume: bool = False) -> Metrics:
+    """One complete run of the lesson into out_dir: model, weights, predictions, metrics, figures, trace.
+
+    `resume`: out_dir holds what a failed attempt with the same key wrote; a complete training there is
+    reused (no second fit), anything else is trained again.
+    """
     tf = prepare_tensorflow(params)
     with trace_lines(LESSON) as executed:
         import pipeline.lesson as lesson
@@ -166,10 +173,15 @@ def run_lesson(params: Params, out_dir: Path, verbose: int | None = None) -> Met
                                         arrays.X_test, arrays.y_test)
         figures = {"articles": lesson_figure(lesson.show_articles, arrays.X_train_raw, arrays.y_train),
                    "distribution": lesson_figure(lesson.show_class_distribution, arrays.y_train)}
-        with tee_stdout() as log:  # the lines Keras prints, shown on the training page as students see them
-            fit = fit_lesson(params, arrays, lesson, verbose)
-        outputs["fit_log"] = log.getvalue()
-        save_trained(out_dir, fit)  # first: a later failure must not lose the training
+        kept = load_trained(out_dir, params) if resume else None
+        if kept:
+            fit, outputs["fit_log"], fit_lines = kept
+            executed |= fit_lines
+        else:
+            with tee_stdout() as log:  # the lines Keras prints, shown on the training page as students see them
+                fit = fit_lesson(params, arrays, lesson, verbose)
+            outputs["fit_log"] = log.getvalue()
+            save_trained(out_dir, fit, outputs["fit_log"], executed)  # first: a later failure must not lose it
         figures["curves"] = lesson_figure(lesson.plot_history, fit.history)
         outputs["evaluate"], (test_loss, test_accuracy) = captured(lesson.evaluate, fit.model,
                                                                    arrays.X_test, arrays.y_test)
@@ -226,11 +238,16 @@ def record_trajectory(params: Params, arrays: Arrays, lesson, out_dir: Path, arc
     trajectory.save(out_dir, recorder, run.curves(), arch, arrays, run.epoch_seconds)
 
 
-def save_trained(out_dir: Path, fit: Fit) -> None:
-    """What training alone produced: the Keras model, its history, its weights and its architecture record."""
+def save_trained(out_dir: Path, fit: Fit, fit_log: str = "", executed: set = frozenset()) -> None:
+    """What training alone produced: the Keras model, its history, its weights and its architecture record,
+    with what a resumed attempt needs to go on without fitting again (EarlyStopping's verdict, Keras's log,
+    the lesson lines run so far)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     fit.model.save(out_dir / "model.keras")
-    atomic_write_json(out_dir / "history.json", {"history": fit.curves(), "epoch_seconds": fit.epoch_seconds})
+    atomic_write_json(out_dir / "history.json", {
+        "history": fit.curves(), "epoch_seconds": fit.epoch_seconds, "fit_log": fit_log,
+        "lesson_lines": sorted(executed), "early_stop": {"best_epoch": int(fit.early_stop.best_epoch),
+                                                         "stopped_epoch": int(fit.early_stop.stopped_epoch)}})
     dense = [layer for layer in fit.model.layers if type(layer).__name__ == "Dense"]
     weights = {}
     for index, layer in enumerate(dense, start=1):
@@ -238,6 +255,34 @@ def save_trained(out_dir: Path, fit: Fit) -> None:
         weights[kernel], weights[bias] = (w.astype("float32") for w in layer.get_weights())
     np.savez_compressed(out_dir / "weights.npz", **weights)
     architecture.write(out_dir, fit.architecture)
+
+
+@dataclasses.dataclass
+class Verdict:
+    """EarlyStopping's outcome, as metrics.json reads it, for a training reused from disk."""
+    best_epoch: int
+    stopped_epoch: int
+
+
+def load_trained(out_dir: Path, params: Params) -> tuple[Fit, str, set] | None:
+    """The training save_trained left in out_dir, with Keras's log and the lesson lines it ran; None when
+    a file is missing or unreadable (the run is then trained again)."""
+    import tensorflow as tf
+
+    try:
+        record = read_json(out_dir / "history.json")
+        with np.load(out_dir / "weights.npz") as weights:
+            weights.files  # noqa: B018 — a cut-short archive fails here
+        model = tf.keras.models.load_model(out_dir / "model.keras")
+        fit = Fit(model, tf.keras.callbacks.History(), Verdict(**record["early_stop"]), record["epoch_seconds"],
+                  architecture.read(out_dir))
+        fit.history.history = record["history"]
+        log, lines = record["fit_log"], set(record["lesson_lines"])
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, PipelineError):
+        return None
+    model.jit_compile = params.jit_compile and not params.dropout  # evaluate and predict as after fit_lesson
+    model.steps_per_execution = params.steps_per_execution
+    return fit, log, lines
 
 
 def layer_summary(model) -> list[Layer]:
@@ -252,7 +297,7 @@ def train_stage(job) -> None:
     out_dir = job.out("artifacts/runs/{key}/")
     print(f"▸ entraînement  au plus {job.params.epochs} époques (clé {job.key}) …", flush=True)
     started = time.perf_counter()
-    run_lesson(job.params, out_dir)
+    run_lesson(job.params, out_dir, resume=job.resumed)  # a failed attempt's finished training is reused
     atomic_write_json(out_dir / "run.json", {"key": job.key, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                                              "seconds": round(time.perf_counter() - started, 2)})
 
