@@ -138,3 +138,22 @@ def test_step_five_predicts_counts_the_confusions_and_draws_what_it_counted(less
         plt.close("all")
     png = train.lesson_figure(lesson.show_confusion, labels, y_pred)
     assert png.startswith(b"\x89PNG")
+
+
+def test_tensorflow_s_import_notices_never_reach_the_terminal_but_other_lines_do(tmp_path):
+    """The oneDNN notice is written by TensorFlow's C++ side at import (file descriptor 2), whatever
+    TF_CPP_MIN_LOG_LEVEL says: in a fresh process, nothing of it is left on stderr."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pipeline.training.train import import_tensorflow; tf = import_tensorflow(); "
+            "print('prêt', tf.__version__); print('une vraie erreur', file=sys.stderr)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**env, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert done.returncode == 0 and done.stdout.startswith("prêt ")
+    assert done.stderr.strip() == "une vraie erreur", done.stderr
+    # Without the capture, the same import writes the notice: the test above can fail.
+    bare = subprocess.run([sys.executable, "-c", "import tensorflow"], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert "oneDNN" in bare.stderr

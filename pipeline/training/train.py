@@ -21,7 +21,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import re
 import sys
+import tempfile
 import time
 import warnings
 import zipfile
@@ -51,10 +53,38 @@ def quiet_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # INFO and WARNING hidden, ERROR shown
 
 
+# What TensorFlow's C++ side writes at import, before absl's logging is set up and whatever
+# TF_CPP_MIN_LOG_LEVEL says: notices (the oneDNN one, CPU features), not errors.
+_IMPORT_NOTICES = re.compile(r"^(I\d{4} |WARNING: All log messages before absl::InitializeLog|To enable the following "
+                             r"instructions|$)")
+
+
+def import_tensorflow():
+    """`import tensorflow`, its import-time notices dropped: they go straight to file descriptor 2, out of
+    Python's reach, once per process (each experiment run has its own). Any other line written during the
+    import is passed on to stderr."""
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    quiet_tensorflow()
+    with tempfile.TemporaryFile(mode="w+b") as caught:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(caught.fileno(), 2)
+        try:
+            import tensorflow as tf
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        caught.seek(0)
+        kept = [line for line in caught.read().decode("utf-8", "replace").splitlines() if not _IMPORT_NOTICES.match(line)]
+    if kept:
+        print("\n".join(kept), file=sys.stderr, flush=True)
+    return tf
+
+
 def prepare_tensorflow(params: Params):
     """Import TensorFlow with its thread pools sized and every random generator seeded."""
-    quiet_tensorflow()
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     if params.threads:  # on 2 cores one thread is fastest for this tiny network (make bench)
         try:
