@@ -62,8 +62,8 @@ def _dimension(d: dict, seed_value) -> dict:
 
 
 def _short(d: dict) -> str:
-    """A column title for the trials' table: the params.yaml key without its group."""
-    return d["name"].rsplit(".", 1)[-1]
+    """A column title for the trials' table (older records: the params.yaml key without its group)."""
+    return d.get("short") or d["name"].rsplit(".", 1)[-1]
 
 
 def _trial(t: dict, space: list[dict]) -> dict:

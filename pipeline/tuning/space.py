@@ -17,6 +17,7 @@ from pipeline.experiments.questions import with_changes
 class Dimension:
     name: str  # the dotted params.yaml key
     label: str  # French, as the page prints it
+    short: str  # French, a table's column title
     values: tuple  # the choices, in increasing order (Optuna's categorical distribution)
     replayed: bool = False  # an EarlyStopping setting: read from the history, no training of its own
     beyond_seed: bool = False  # not in the seed's network: the page says so
@@ -24,12 +25,13 @@ class Dimension:
 
 ES = "early_stopping."
 SPACE = (
-    Dimension("batch_size", "taille de lot", (32, 64, 128, 256, 512)),
-    Dimension("learning_rate", "taux d'apprentissage d'Adam", (0.0003, 0.001, 0.003)),
-    Dimension("hidden_units", "neurones de la première couche cachée", (64, 128, 256, 512)),
-    Dimension("dropout", "Dropout après la première couche cachée", (0.0, 0.2, 0.4), beyond_seed=True),
-    Dimension(ES + "patience", "patience d'EarlyStopping", (1, 2, 3, 5, 8), replayed=True),
-    Dimension(ES + "monitor", "quantité surveillée par EarlyStopping", ("val_loss", "val_accuracy"), replayed=True),
+    Dimension("batch_size", "taille de lot", "Lot", (32, 64, 128, 256, 512)),
+    Dimension("learning_rate", "taux d'apprentissage d'Adam", "Taux", (0.0003, 0.001, 0.003)),
+    Dimension("hidden_units", "neurones de la première couche cachée", "Neurones", (64, 128, 256, 512)),
+    Dimension("dropout", "Dropout après la première couche cachée", "Dropout", (0.0, 0.2, 0.4), beyond_seed=True),
+    Dimension(ES + "patience", "patience d'EarlyStopping", "Patience", (1, 2, 3, 5, 8), replayed=True),
+    Dimension(ES + "monitor", "quantité surveillée par EarlyStopping", "Surveillée", ("val_loss", "val_accuracy"),
+              replayed=True),
 )
 OBJECTIVE = "val_accuracy"  # maximised: the validation exactitude of the epoch the replayed rule keeps
 
