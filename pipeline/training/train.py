@@ -36,7 +36,7 @@ from pipeline.common.config import Params
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import atomic_write_bytes, atomic_write_json, read_json
 from pipeline.common.schema import Evaluation, Layer, Metrics, Sizes, TestScores, from_dict, read_metrics, write_metrics
-from pipeline.training import evaluate, network, trajectory
+from pipeline.training import background, evaluate, network, trajectory
 from pipeline.training.capture import captured, lesson_figure, tee_stdout
 from pipeline.training.trace import module_level_lines, trace_lines
 
@@ -194,6 +194,23 @@ def run_lesson(params: Params, out_dir: Path, verbose: int | None = None, resume
     reused (no second fit), anything else is trained again.
     """
     tf = prepare_tensorflow(params)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # The trajectory trains beside this run, on the other core (training/background.py).
+    side = background.start(params, out_dir) if params.trajectory else None
+    try:
+        metrics = _run_lesson(params, out_dir, tf, verbose, resume)
+    except BaseException:
+        if side:
+            background.stop(side)
+        raise
+    if side:
+        print(f"▸ trajectoire   {params.epochs} époques sans arrêt, entraînées en parallèle : attente de la fin …",
+              flush=True)
+        background.finish(side)
+    return metrics
+
+
+def _run_lesson(params: Params, out_dir: Path, tf, verbose: int | None, resume: bool) -> Metrics:
     with trace_lines(LESSON) as executed:
         import pipeline.lesson as lesson
 
@@ -226,8 +243,6 @@ def run_lesson(params: Params, out_dir: Path, verbose: int | None = None, resume
 
     np.savez_compressed(out_dir / "predictions.npz", probabilities=probabilities,
                         validation=val_probabilities, validation_labels=arrays.y_val.astype("uint8"))
-    if params.trajectory:
-        record_trajectory(params, arrays, lesson, out_dir, fit.architecture)
     for name, png in figures.items():
         atomic_write_bytes(out_dir / "lecon" / f"{name}.png", png)
     es = fit.early_stop
@@ -255,17 +270,16 @@ def run_lesson(params: Params, out_dir: Path, verbose: int | None = None, resume
     return metrics
 
 
-def record_trajectory(params: Params, arrays: Arrays, lesson, out_dir: Path, arch) -> None:
+def record_trajectory(params: Params, arrays: Arrays, lesson, out_dir: Path) -> None:
     """The same seed again, never stopped (the lesson's EarlyStopping with a patience it cannot exhaust),
-    its weights recorded along the way (pipeline/training/trajectory.py)."""
+    its weights recorded along the way (pipeline/training/trajectory.py). Run by training/background.py."""
     prepare_tensorflow(params)  # the same seed: the same initial weights and the same order of the lots
     updates = -(-len(arrays.y_fit) // params.batch_size)
     recorder = trajectory.Recorder(updates, params.steps_per_execution)
     never = lesson.make_early_stopping(params.early_stopping.monitor, patience=params.epochs,
                                        restore_best_weights=False)
-    print(f"▸ trajectoire   {params.epochs} époques sans arrêt, poids enregistrés à chaque époque …", flush=True)
     run = fit_lesson(params, arrays, lesson, verbose=0, early_stop=never, callbacks=(recorder.callback(),))
-    trajectory.save(out_dir, recorder, run.curves(), arch, arrays, run.epoch_seconds)
+    trajectory.save(out_dir, recorder, run.curves(), run.architecture, arrays, run.epoch_seconds)
 
 
 def save_trained(out_dir: Path, fit: Fit, fit_log: str = "", executed: set = frozenset()) -> None:
