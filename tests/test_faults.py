@@ -394,3 +394,18 @@ def test_a_resumed_training_reuses_the_kept_fit_and_refits_when_a_kept_file_is_d
     assert (tmp_path / "a" / "lesson_trace.json").read_text() == trace  # fit's lesson lines still count as run
     (tmp_path / "a" / "history.json").write_text("{")  # cut short: trained again
     assert train.run_lesson(params, tmp_path / "a", verbose=0, resume=True).epochs_run == 1 and fits == [1]
+
+
+def test_without_a_trajectory_the_replay_page_is_left_out_instead_of_stopping_the_build(tmp_path):
+    """params.yaml's `trajectory: false` (the old plan of the complete build): nothing to replay."""
+    from factories import make_context
+    from pipeline.pages import render as rendering
+
+    context = make_context()
+    assert context["rejouer"] is None
+    root = pathlib.Path(__file__).resolve().parents[1]
+    env = rendering.make_environment(root / "templates", root, "site")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "rejouer.md").write_text(rendering.render_template(env, "rejouer.md.jinja", context), encoding="utf-8")
+    assert mkdocs_hooks.empty_pages(docs) == {"rejouer.md"} and mkdocs_hooks.unexpected_empty_pages(docs) == []

@@ -1,8 +1,8 @@
 """MkDocs hook: an optional page rendered empty is left out of the site, its navigation and other pages' links.
 
-Pages that need a measurement the fast build does not make (Expériences, Variabilité: `make
-experiences`, declared in pipeline/experiments/questions.py PAGES) render to an empty file when it is
-missing, rather than to a placeholder. This hook, named in mkdocs.yml, then removes them: a link to
+Pages that need a measurement the fast build does not make (Expériences, Variabilité, Réglage: `make
+site-complet`, declared in pipeline/experiments/questions.py PAGES), and the replay page when no
+trajectory was recorded, render to an empty file when it is missing, rather than to a placeholder. This hook, named in mkdocs.yml, then removes them: a link to
 such a page becomes its plain text, so `mkdocs build --strict` passes and the reader never meets a
 page announcing a missing measurement. Any other page that renders empty is a broken template: the
 build stops and names it.
@@ -13,7 +13,11 @@ import logging
 import re
 from pathlib import Path
 
-from pipeline.experiments.questions import PAGES as OPTIONAL_PAGES
+from pipeline.experiments.questions import PAGES as MEASURED_PAGES
+
+# Pages allowed to render empty: those of the complete build's measurements, and the replay page when
+# params.yaml records no trajectory (`trajectory: false`: nothing to replay).
+OPTIONAL_PAGES = (*MEASURED_PAGES, "rejouer.md")
 
 log = logging.getLogger("mkdocs.hooks.pages_mesurees")
 

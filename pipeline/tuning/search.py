@@ -48,62 +48,79 @@ def run_search(runner: Runner, train: Stage, base: Params, rounds: int = ROUNDS,
     started = time.perf_counter()
     runner.run(train, base)  # params.yaml's run: the lesson's width, and the trials' keys share its data
     width = lesson_width(runner.root / f"artifacts/runs/{runner.key(train, base)}")
-    optuna.logging.set_verbosity(optuna.logging.WARNING)  # the build prints its own lines
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(
-        seed=base.seed, n_startup_trials=round_size))
-    distributions = {dim.name: optuna.distributions.CategoricalDistribution(dim.values) for dim in space.SPACE}
+    train_runs = lambda planned: sweep.train_missing(runner, train, base, sweep.tasks_of(runner, train, planned),
+                                                     workers, scheduler, log, prepare)
     log(f"▸ réglage      {rounds * round_size} essais en {rounds} tours (Optuna {optuna.__version__}, TPE), "
         f"{base.epochs} époques chacun sans arrêt, choix sur la validation")
-    trials, trained, failed = [], 0, []
-    for round_number in range(1, rounds + 1):
-        asked = [study.ask(distributions) for _ in range(round_size)]
-        params = [space.training_params(base, t.params, width) for t in asked]
-        tasks = sweep.tasks_of(runner, train, [
-            PlannedRun("réglage", f"essai {t.number + 1}", f"essai {t.number + 1}", base.seed, p)
-            for t, p in zip(asked, params)])
-        todo = len(sweep.missing(runner.root, tasks))
-        log(f"▸ réglage      tour {round_number}/{rounds} : {round_size} essais, "
-            f"{todo} entraînement{'s' if todo > 1 else ''} à faire")
-        done, errors = sweep.train_missing(runner, train, base, tasks, workers, scheduler, log, prepare)
-        trained, failed = trained + done, failed + errors
-        for trial, p in zip(asked, params):  # told in trial order: the next round's proposals never depend on timing
-            record = score_trial(runner, train, base, trial, p, round_number)
-            trials.append(record)
-            if record["value"] is None:
-                study.tell(trial, state=optuna.trial.TrialState.FAIL)
-            else:
-                study.tell(trial, record["value"])
+    trials, trained, failed = search_rounds(runner, train, base, width, rounds, round_size, train_runs, log)
     scored = [t for t in trials if t["value"] is not None]
     if not scored:
         raise PipelineError("aucun essai du réglage n'a abouti.", where=TUNING,
                             fix="lisez les échecs ci-dessus, puis relancez la même commande.",
                             detail=" | ".join(failed[:3]))
     chosen = max(scored, key=lambda t: (t["value"], -t["number"]))  # ties: the earlier trial
-    seeds = list(range(FIRST_FRESH_SEED, FIRST_FRESH_SEED + fresh_seeds))
-    reference_settings = space.seed_settings(base, width)
-    confirm = {"choisis": {s: space.confirmation_params(base, chosen["settings"], width, s) for s in seeds},
-               "params.yaml": {s: with_changes(base, {"trajectory": False}, s) for s in seeds}}
-    planned = [PlannedRun("réglage", which, f"confirmation · {which}", s, p)
-               for which, by_seed in confirm.items() for s, p in by_seed.items()]
-    log(f"▸ réglage      choisi : essai {chosen['number']} ; confirmation sur les graines "
-        f"{seeds[0]} à {seeds[-1]} (réglages choisis et params.yaml)")
-    done, errors = sweep.train_missing(runner, train, base, sweep.tasks_of(runner, train, planned), workers,
-                                       scheduler, log, prepare)
-    trained, failed = trained + done, failed + errors
-    if errors:
-        raise PipelineError("la confirmation du réglage n'a pas abouti.", where=TUNING,
-                            fix="relancez la même commande : les entraînements finis sont gardés.",
-                            detail=" | ".join(errors[:3]))
-    runs = {which: [read_run(sweep.run_folder(runner.root, runner.key(train, p))) for p in by_seed.values()]
-            for which, by_seed in confirm.items()}
+    runs, done = confirm(runner, train, base, width, chosen, fresh_seeds, train_runs, log)
     result = summary(base, runner.key(train, base), optuna.__version__, rounds, round_size, trials, chosen,
-                     reference_settings, runs, seed_run(runner, train, base))
+                     space.seed_settings(base, width), runs, seed_run(runner, train, base))
     sweep.write_json_if_changed(runner.root / TUNING, result)
+    trained += done
     log(f"▸ réglage      {len(scored)} essais notés, {sweep.count(trained, 'entraînement fait', 'entraînements faits')}, "
         f"{sweep.count(len(failed), 'échec', 'échecs')} ; "
         f"graines neuves : test {fr.percent(result['test']['mean'], 2)} (réglages choisis) contre "
         f"{fr.percent(result['reference']['test']['mean'], 2)} (params.yaml), {fr.seconds(time.perf_counter() - started)}")
     return {"trained": trained, "failed": failed, "seconds": time.perf_counter() - started, "summary": result}
+
+
+def search_rounds(runner: Runner, train: Stage, base: Params, width: int, rounds: int, round_size: int,
+                  train_runs, log) -> tuple[list[dict], int, list[str]]:
+    """Optuna's rounds: ask a whole round, train what the cache lacks, tell the scores in trial order
+    (so that the next round's proposals never depend on which run finished first). A failed trial is told
+    as failed; the next build trains it again. Returns (trial records, runs trained, failures)."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # the build prints its own lines
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(
+        seed=base.seed, n_startup_trials=round_size))  # seeded: a rebuild proposes the same trials
+    distributions = {dim.name: optuna.distributions.CategoricalDistribution(dim.values) for dim in space.SPACE}
+    trials, trained, failed = [], 0, []
+    for round_number in range(1, rounds + 1):
+        asked = [study.ask(distributions) for _ in range(round_size)]
+        params = [space.training_params(base, t.params, width) for t in asked]
+        planned = [PlannedRun("réglage", f"essai {t.number + 1}", f"essai {t.number + 1}", base.seed, p)
+                   for t, p in zip(asked, params)]
+        todo = len(sweep.missing(runner.root, sweep.tasks_of(runner, train, planned)))
+        log(f"▸ réglage      tour {round_number}/{rounds} : {round_size} essais, "
+            f"{todo} entraînement{'s' if todo > 1 else ''} à faire")
+        done, errors = train_runs(planned)
+        trained, failed = trained + done, failed + errors
+        for trial, p in zip(asked, params):
+            record = score_trial(runner, train, base, trial, p, round_number)
+            trials.append(record)
+            if record["value"] is None:
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            else:
+                study.tell(trial, record["value"])
+    return trials, trained, failed
+
+
+def confirm(runner: Runner, train: Stage, base: Params, width: int, chosen: dict, fresh_seeds: int, train_runs,
+            log) -> tuple[dict, int]:
+    """The chosen settings and params.yaml's, each trained on the fresh seeds with its real EarlyStopping:
+    ({"choisis": [run summaries], "params.yaml": [...]}, runs trained). Every run must succeed."""
+    seeds = list(range(FIRST_FRESH_SEED, FIRST_FRESH_SEED + fresh_seeds))
+    by_side = {"choisis": {s: space.confirmation_params(base, chosen["settings"], width, s) for s in seeds},
+               "params.yaml": {s: with_changes(base, {"trajectory": False}, s) for s in seeds}}
+    log(f"▸ réglage      choisi : essai {chosen['number']} ; confirmation sur les graines "
+        f"{seeds[0]} à {seeds[-1]} (réglages choisis et params.yaml)")
+    done, errors = train_runs([PlannedRun("réglage", side, f"confirmation · {side}", s, p)
+                               for side, by_seed in by_side.items() for s, p in by_seed.items()])
+    if errors:
+        raise PipelineError("la confirmation du réglage n'a pas abouti.", where=TUNING,
+                            fix="relancez la même commande : les entraînements finis sont gardés.",
+                            detail=" | ".join(errors[:3]))
+    runs = {side: [read_run(sweep.run_folder(runner.root, runner.key(train, p))) for p in by_seed.values()]
+            for side, by_seed in by_side.items()}
+    return runs, done
 
 
 def lesson_width(run_folder) -> int:
