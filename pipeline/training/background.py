@@ -15,9 +15,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.common.config import Params, params_from_dict
+from pipeline.common.config import Params
 
 PROJECT = Path(__file__).resolve().parents[2]  # where `pipeline` is importable from
+CHILD = "import sys; from pipeline.training.train import trajectory_child; sys.exit(trajectory_child(sys.argv[1:]))"
 
 
 @dataclass
@@ -31,7 +32,7 @@ def start(params: Params, out_dir: Path) -> Background:
     log = tempfile.TemporaryFile(mode="w+b")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))}
     process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.training.background", json.dumps(params.to_dict()), str(out_dir)],
+        [sys.executable, "-c", CHILD, json.dumps(params.to_dict()), str(out_dir)],
         stdout=log, stderr=subprocess.STDOUT, env=env, cwd=str(PROJECT))
     return Background(process, log)
 
@@ -53,19 +54,3 @@ def stop(job: Background) -> None:
         job.process.kill()
         job.process.wait()
     job.log.close()
-
-
-def main(argv: list[str]) -> int:
-    """In the child: the data, then the trajectory's fit and its record (train.record_trajectory)."""
-    from pipeline.training import train
-
-    params, out_dir = params_from_dict(json.loads(argv[0]), source="trajectoire"), Path(argv[1])
-    train.prepare_tensorflow(params)
-    import pipeline.lesson as lesson
-
-    train.record_trajectory(params, train.load_and_split(params, lesson), lesson, out_dir)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 import re
 import sys
@@ -32,11 +33,12 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.common import architecture
-from pipeline.common.config import Params
+from pipeline.common.config import Params, params_from_dict
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import atomic_write_bytes, atomic_write_json, read_json
 from pipeline.common.schema import Evaluation, Layer, Metrics, Sizes, TestScores, from_dict, read_metrics, write_metrics
-from pipeline.training import background, evaluate, network, trajectory
+from pipeline.training import evaluate, network, trajectory
+from pipeline.training import background
 from pipeline.training.capture import captured, lesson_figure, tee_stdout
 from pipeline.training.trace import module_level_lines, trace_lines
 
@@ -268,6 +270,16 @@ def _run_lesson(params: Params, out_dir: Path, tf, verbose: int | None, resume: 
         "sha256": hashlib.sha256(LESSON.read_bytes()).hexdigest(),
         "executed_lines": sorted(executed | module_level_lines(LESSON))})
     return metrics
+
+
+def trajectory_child(argv: list[str]) -> int:
+    """In the process training/background.py starts: the data, then the trajectory's fit and its record."""
+    params, out_dir = params_from_dict(json.loads(argv[0]), source="trajectoire"), Path(argv[1])
+    prepare_tensorflow(params)
+    import pipeline.lesson as lesson
+
+    record_trajectory(params, load_and_split(params, lesson), lesson, out_dir)
+    return 0
 
 
 def record_trajectory(params: Params, arrays: Arrays, lesson, out_dir: Path) -> None:
