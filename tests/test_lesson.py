@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.data import dataset
 from pipeline.training import trace
-from pipeline.training import train
+from pipeline.training import setup, train
 from pipeline.common.config import params_from_dict
 from pipeline.pages.render import code_section
 
@@ -61,7 +61,7 @@ def fit_tiny(lesson, tiny_images, **overrides):
            "early_stopping": {"patience": 10}, **overrides}
     params = params_from_dict(raw)
     arrays = train.Arrays(x, labels, overrides.pop("X_val", x[:20]), labels[:20], x, labels, images, labels)
-    train.prepare_tensorflow(params)
+    setup.prepare_tensorflow(params)
     return train.fit_lesson(params, arrays, lesson, verbose=0)
 
 
@@ -81,7 +81,7 @@ def test_early_stopping_stops_when_validation_stops_improving(lesson, tiny_image
     noise = np.random.default_rng(1).random(x.shape).astype("float32")  # validation the net cannot learn
     params = params_from_dict({"epochs": 30, "batch_size": 8, "steps_per_execution": 1, "jit_compile": False,
                                "early_stopping": {"patience": 0}})
-    train.prepare_tensorflow(params)
+    setup.prepare_tensorflow(params)
     arrays = train.Arrays(x, labels, noise, labels[::-1].copy(), x, labels, images, labels)
     fit = train.fit_lesson(params, arrays, lesson, verbose=0)
     assert fit.early_stop.stopped_epoch > 0 and len(fit.history.history["loss"]) < 30
@@ -146,7 +146,7 @@ def test_tensorflow_s_import_notices_never_reach_the_terminal_but_other_lines_do
     import subprocess
     import sys
 
-    code = ("import sys; from pipeline.training.train import import_tensorflow; tf = import_tensorflow(); "
+    code = ("import sys; from pipeline.training.setup import import_tensorflow; tf = import_tensorflow(); "
             "print('prêt', tf.__version__); print('une vraie erreur', file=sys.stderr)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,

@@ -1,7 +1,7 @@
 """The training stage: run the lesson's code, adding around it (here only) what the pipeline needs.
 
 What the pipeline adds to `pipeline/lesson.py`, in the order it happens:
-1. a quiet TensorFlow, its thread pools sized, one seed for Python, NumPy and TensorFlow;
+1. a quiet TensorFlow, its thread pools sized, one seed for Python, NumPy and TensorFlow (training/setup.py);
 2. the protocol: the lesson's validation split, or the seed's `validation_data=(X_test, y_test)`;
 2b. the lesson's network checked (Flatten, Dense, Dropout only) and, when params.yaml asks for it,
    adapted: another width for the first hidden layer or a Dropout layer after it
@@ -21,10 +21,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import re
 import sys
-import tempfile
 import time
 import warnings
 import zipfile
@@ -39,66 +36,11 @@ from pipeline.common.io import atomic_write_bytes, atomic_write_json, read_json
 from pipeline.common.schema import Evaluation, Layer, Metrics, Sizes, TestScores, from_dict, read_metrics, write_metrics
 from pipeline.training import evaluate, network, trajectory
 from pipeline.training import background
+from pipeline.training.setup import prepare_tensorflow
 from pipeline.training.capture import captured, lesson_figure, tee_stdout
 from pipeline.training.trace import module_level_lines, trace_lines
 
 LESSON = Path(__file__).resolve().parents[1] / "lesson.py"  # pipeline/lesson.py, where students see it
-
-
-def quiet_tensorflow() -> None:
-    """Before the first TensorFlow import: its C++ INFO and WARNING lines are not for students.
-
-    Errors, Python's and TensorFlow's, stay visible. oneDNN keeps TensorFlow's default (on, on x86):
-    without XLA it changes the rounding of the matrix products, and the students' script, which runs
-    with the defaults, must find the site's numbers (tests/test_e2e.py).
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # INFO and WARNING hidden, ERROR shown
-
-
-# What TensorFlow's C++ side writes at import, before absl's logging is set up and whatever
-# TF_CPP_MIN_LOG_LEVEL says: notices (the oneDNN one, CPU features), not errors.
-_IMPORT_NOTICES = re.compile(r"^(I\d{4} |WARNING: All log messages before absl::InitializeLog|To enable the following "
-                             r"instructions|$)")
-
-
-def import_tensorflow():
-    """`import tensorflow`, its import-time notices dropped: they go straight to file descriptor 2, out of
-    Python's reach, once per process (each experiment run has its own). Any other line written during the
-    import is passed on to stderr."""
-    if "tensorflow" in sys.modules:
-        return sys.modules["tensorflow"]
-    quiet_tensorflow()
-    with tempfile.TemporaryFile(mode="w+b") as caught:
-        sys.stderr.flush()
-        saved = os.dup(2)
-        os.dup2(caught.fileno(), 2)
-        try:
-            import tensorflow as tf
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-        caught.seek(0)
-        kept = [line for line in caught.read().decode("utf-8", "replace").splitlines() if not _IMPORT_NOTICES.match(line)]
-    if kept:
-        print("\n".join(kept), file=sys.stderr, flush=True)
-    return tf
-
-
-def prepare_tensorflow(params: Params):
-    """Import TensorFlow with its thread pools sized and every random generator seeded."""
-    tf = import_tensorflow()
-
-    if params.threads:  # on 2 cores one thread is fastest for this tiny network (make bench)
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(params.threads)
-            tf.config.threading.set_inter_op_parallelism_threads(params.threads)
-        except RuntimeError:  # TensorFlow already ran in this process: its pools keep their first size
-            pass
-    tf.keras.backend.clear_session()  # a worker training several runs starts each one afresh (names, memory)
-    tf.keras.utils.set_random_seed(params.seed)  # Python, NumPy and TensorFlow at once
-    if params.deterministic:
-        tf.config.experimental.enable_op_determinism()
-    return tf
 
 
 @dataclasses.dataclass
