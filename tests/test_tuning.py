@@ -168,7 +168,7 @@ def test_the_page_quotes_the_search_the_choice_the_confirmation_and_the_winner_s
     assert "graines\n1000, 1001, 1002" in page or "graines 1000, 1001, 1002" in page.replace("\n", " ")
     # fake_training: the chosen settings lose 0,15 point of validation on fresh seeds; params.yaml's too
     # (same rule): no optimism beyond chance in this measurement, and the page says so.
-    assert r["curse"]["dropped"] and not r["curse"]["more_than_chance"]
+    assert r["curse"]["dropped"] and not r["curse"]["measured"]
     assert "n'apparaît pas dans la mesure" in page
     assert "(reglage/essais.png)" in page and "(reglage/effets.png)" in page
     # Only the settings that depart from params.yaml are given to copy, nested as the file is.
@@ -192,8 +192,11 @@ def test_the_verdicts_follow_the_measured_numbers(raw):
     assert not worse["test_better"] and worse["test_exceeds"]
     cursed = {**raw, "chosen": {**raw["chosen"], "value": raw["validation"]["mean"] + 0.02}}
     curse = tuning_context.build(cursed, raw["base_params"], raw["base_key"])["curse"]
-    assert curse["dropped"] and curse["more_than_chance"] and curse["drop"] == fr.points(2.0)
-    assert "malédiction du vainqueur" in render(context_with(cursed))
+    assert curse["dropped"] and curse["measured"] and curse["drop"] == fr.points(2.0)
+    assert "perd" in render(context_with(cursed)) and "n'apparaît pas" not in render(context_with(cursed))
+    # The same excess within the fresh seeds' spreads is not called measured.
+    noisy = {**cursed, "validation": {**raw["validation"], "std": 0.02}}
+    assert not tuning_context.build(noisy, raw["base_params"], raw["base_key"])["curse"]["measured"]
 
 
 def test_the_figures_are_drawn_only_for_a_current_search(raw, tmp_path):

@@ -119,15 +119,19 @@ def _confirmation(raw: dict) -> dict:
 
 def _curse(raw: dict) -> dict:
     """The winner's curse in numbers: how much the best trial's validation score promised beyond what its
-    settings give on fresh seeds, next to the same drop for params.yaml's single run (chance alone)."""
+    settings give on fresh seeds, next to the same difference for params.yaml's single run (chance alone,
+    no choice). The choice's own optimism is the excess of the first over the second; it is called
+    measured only when it exceeds the two fresh-seed means' spreads (the page's usual rule)."""
     promised, kept = raw["chosen"]["value"], raw["validation"]["mean"]
     seed_promised, seed_kept = raw["seed_run"]["val_accuracy"], raw["reference"]["validation"]["mean"]
     drop, seed_drop = promised - kept, seed_promised - seed_kept
+    excess, noise = drop - seed_drop, raw["validation"]["std"] + raw["reference"]["validation"]["std"]
     return {"promised": fr.percent(promised, 2), "kept": fr.percent(kept, 2),
             "drop": fr.points(100 * abs(drop)), "dropped": drop > 0,
             "seed_promised": fr.percent(seed_promised, 2), "seed_kept": fr.percent(seed_kept, 2),
             "seed_drop": fr.points(100 * abs(seed_drop)), "seed_dropped": seed_drop > 0,
-            "beyond_chance": fr.points(100 * abs(drop - seed_drop)), "more_than_chance": drop > seed_drop}
+            "excess": fr.points(100 * abs(excess)), "noise": fr.points(100 * noise),
+            "measured": excess > noise}
 
 
 def _alt(raw: dict, scored: list[dict]) -> dict:
