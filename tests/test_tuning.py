@@ -193,7 +193,8 @@ def test_the_verdicts_follow_the_measured_numbers(raw):
     cursed = {**raw, "chosen": {**raw["chosen"], "value": raw["validation"]["mean"] + 0.02}}
     curse = tuning_context.build(cursed, raw["base_params"], raw["base_key"])["curse"]
     assert curse["dropped"] and curse["measured"] and curse["drop"] == fr.points(2.0)
-    assert "perd" in render(context_with(cursed)) and "n'apparaît pas" not in render(context_with(cursed))
+    assert "moins bien que `params.yaml` par\nrapport à sa promesse" in render(context_with(cursed))
+    assert "n'apparaît pas" not in render(context_with(cursed))
     # The same excess within the fresh seeds' spreads is not called measured.
     noisy = {**cursed, "validation": {**raw["validation"], "std": 0.02}}
     assert not tuning_context.build(noisy, raw["base_params"], raw["base_key"])["curse"]["measured"]
