@@ -38,7 +38,8 @@ def test_pages_figures_readme_and_site_exist(built_project):
 
 
 def test_without_the_sweep_the_measured_pages_are_left_out_not_published_empty(built_project, tmp_path, keras_home):
-    """`make report` alone: no placeholder page, no nav entry, no link (the hook drops only these pages)."""
+    """`make report` alone: no placeholder page, no nav entry, no link (the hook drops only these pages:
+    Expériences, Variabilité and Réglage)."""
     import shutil
 
     from builds import run_report
@@ -46,7 +47,8 @@ def test_without_the_sweep_the_measured_pages_are_left_out_not_published_empty(b
 
     root = tmp_path / "projet"
     shutil.copytree(built_project, root, symlinks=True)
-    (root / "artifacts" / "experiments.json").unlink()
+    for measured in ("experiments.json", "tuning.json"):  # what make site-complet adds
+        (root / "artifacts" / measured).unlink()
     result = run_report(root, env={"KERAS_HOME": str(keras_home)})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "réutilisé" in result.stdout.split("entraînement", 1)[1].splitlines()[0]

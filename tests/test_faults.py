@@ -375,12 +375,12 @@ def test_a_real_training_that_fails_after_fit_keeps_its_model_and_the_site(proje
     assert not (project / "artifacts" / ".staging").exists()
 
 
-def test_a_resumed_training_reuses_the_kept_fit_and_refits_when_a_kept_file_is_damaged(tmp_path, monkeypatch,
-                                                                                      keras_home):
+def test_a_resumed_training_reuses_the_kept_fit_and_refits_when_a_kept_file_is_damaged(tmp_path, monkeypatch):
     from pipeline.data import dataset
     from pipeline.training import train
 
-    monkeypatch.setenv("KERAS_HOME", str(keras_home))
+    # In this process Keras reads the cache it found at its import (KERAS_HOME as it was then, or ~/.keras):
+    # fill that one from the local mirror; setting KERAS_HOME now would not reach Keras (it then downloads).
     dataset.ensure_dataset()
     params = dataclasses.replace(load_params(pathlib.Path(__file__).resolve().parents[1] / "params.yaml"),
                                  epochs=1, batch_size=512, trajectory=False)
