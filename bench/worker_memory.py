@@ -3,7 +3,7 @@
 loky measures each worker's resident memory after its first task and restarts a worker that grew by
 300 MB since (« A worker stopped while some jobs were given to the executor »). This runs varied short
 runs (wide layers, Dropout, trajectory…) one after the other in this process, as a loky worker does,
-through the sweep's own `train_in_worker`, and prints the resident size after each (after gc, as loky).
+through the sweep's own `train_in_worker` (pipeline/experiments/worker.py), and prints the resident size after each (after gc, as loky).
 
     python -m bench.worker_memory                     # each run in its own process, as the sweep does
     python -m bench.worker_memory --same-process      # before the fix: every run in this process
@@ -36,7 +36,7 @@ def main() -> int:
     from pipeline.common.config import load_params
     from pipeline.data import dataset
     from pipeline.experiments.questions import with_changes
-    from pipeline.experiments.sweep import train_in_worker
+    from pipeline.experiments.worker import train_in_worker
 
     train = {s.name: s for s in table(ROOT)}["train"]
     base, inputs, me = load_params(ROOT / "params.yaml"), {"dataset": dataset.ensure_dataset()}, psutil.Process()

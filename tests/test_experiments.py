@@ -16,7 +16,7 @@ from pipeline.experiments import questions
 from pipeline.common import fr
 from pipeline.publish import mkdocs_hooks
 from pipeline.pages import render as rendering
-from pipeline.experiments import sweep
+from pipeline.experiments import sweep, worker
 from pipeline.common.config import Params, load_params
 from pipeline.pages.context import build_context
 from pipeline.common.errors import PipelineError
@@ -340,13 +340,13 @@ def test_each_run_trains_in_a_new_process_that_ends_with_it_and_a_failure_comes_
     # Issue 21: TensorFlow keeps native memory from run to run; a loky worker training several runs grew
     # past loky's 300 MB and was restarted with a warning. Run in the worker itself, this test fails.
     params = load_params(ROOT / "params.yaml")
-    results = [sweep.train_in_worker(FAKE_TRAIN, key, p, {}, str(tmp_path), None, fresh_process=True)
+    results = [worker.train_in_worker(FAKE_TRAIN, key, p, {}, str(tmp_path), None, fresh_process=True)
                for key, p in (("a", params), ("b", dataclasses.replace(params, seed=43)))]
     pids = {json.loads(r["files"]["run.json"])["pid"] for r in results}
     assert len(pids) == 2 and os.getpid() not in pids
     assert not any(psutil.pid_exists(pid) for pid in pids)
     failing = dataclasses.replace(params, early_stopping=dataclasses.replace(params.early_stopping, patience=1))
-    failed = sweep.train_in_worker(FAKE_TRAIN, "c", failing, {}, str(tmp_path), None, fresh_process=True)
+    failed = worker.train_in_worker(FAKE_TRAIN, "c", failing, {}, str(tmp_path), None, fresh_process=True)
     assert failed["key"] == "c" and "échec voulu" in failed["error"]
 
 

@@ -74,5 +74,15 @@ def read_json(path: Path) -> Any:
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
         raise PipelineError("fichier JSON illisible (tronqué, corrompu ou modifié à la main).", where=str(path),
                             fix="supprimez-le, puis relancez la commande qui l'écrit : « make experiences » pour "
-                                "artifacts/experiments.json, « make report » pour les autres fichiers d'artifacts/.",
+                                "artifacts/experiments.json, « make reglage » pour artifacts/tuning.json, "
+                                "« make report » pour les autres fichiers d'artifacts/.",
                             detail=f"{type(exc).__name__}: {exc}") from None
+
+
+def read_optional_json(path: Path) -> Any:
+    """A JSON file a longer command may have written (make experiences, make reglage): None when absent;
+    a damaged one stops the build with read_json's message."""
+    try:
+        return read_json(path)
+    except OSError:
+        return None

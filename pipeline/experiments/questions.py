@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.common.config import Params, params_from_dict
-from pipeline.common.io import read_json
+from pipeline.common.io import read_json, read_optional_json
 from pipeline.experiments.replayed import REPLAYED, replayed_run
 
 EXPERIMENTS = "artifacts/experiments.json"
@@ -264,7 +264,7 @@ def figures_stage(job) -> None:
 
     folder = job.out("docs/experiences/")
     folder.mkdir(parents=True, exist_ok=True)
-    raw = _optional(job.root / EXPERIMENTS)
+    raw = read_optional_json(job.root / EXPERIMENTS)
     if not is_current(raw, job.params.to_dict(), job.upstream["train"].key):
         return
     for q in raw["questions"]:
@@ -274,11 +274,3 @@ def figures_stage(job) -> None:
 def figures_summary(job) -> str:
     count = len(list(job.final("docs/experiences/").glob("*.png")))
     return f"{count} figure{'s' if count > 1 else ''} d'expériences" if count else "pas d'expériences mesurées (make experiences)"
-
-
-def _optional(path: Path):
-    """The file, or None when it does not exist; a damaged one stops the build (read_json's message)."""
-    try:
-        return read_json(path)
-    except OSError:
-        return None

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import numpy as np
 
 from pipeline.common import fr
-from pipeline.common.io import atomic_write_bytes, read_json
+from pipeline.common.io import atomic_write_bytes, read_optional_json
 from pipeline.figures import style
 from pipeline.figures.style import plt
 from pipeline.tuning.search import TUNING, is_current
@@ -92,7 +91,7 @@ def figures_stage(job) -> None:
     """Stage "reglage": docs/reglage/essais.png and effets.png when artifacts/tuning.json is current, else nothing."""
     folder = job.out("docs/reglage/")
     folder.mkdir(parents=True, exist_ok=True)
-    raw = _optional(job.root / TUNING)
+    raw = read_optional_json(job.root / TUNING)
     if not is_current(raw, job.params.to_dict(), job.upstream["train"].key):
         return
     atomic_write_bytes(folder / "essais.png", style.to_png(trials_figure(raw)))
@@ -102,11 +101,3 @@ def figures_stage(job) -> None:
 def summary(job) -> str:
     count = len(list(job.final("docs/reglage/").glob("*.png")))
     return f"{count} figures du réglage" if count else "pas de réglage mesuré (make reglage)"
-
-
-def _optional(path: Path):
-    """The file, or None when it does not exist; a damaged one stops the build (read_json's message)."""
-    try:
-        return read_json(path)
-    except OSError:
-        return None
