@@ -4,7 +4,9 @@ Each `# --8<-- [start:name]` … `[end:name]` section is shown on a step page an
 of the students' notebook. Inside a section, the names are those of a plain script (`X_train`,
 `model`, `history`…), so the sections run one after the other exactly as printed; the functions
 around them only hand those names to the pipeline (`pipeline/training/train.py`), which adds seeding,
-speed options, timing and files around this code without changing it.
+speed options, timing and files around this code without changing it. Every value of params.yaml that
+changes the training is a parameter of one of these functions (by the same name), so that the notebook's
+parameters cell and the script's options hold it too: the pipeline passes nothing else in.
 """
 # --8<-- [start:imports]
 import matplotlib.pyplot as plt
@@ -73,41 +75,47 @@ def normalise(X_train, X_test):
     return X_train, X_test
 
 
-def split_validation(X_train, y_train, validation_fraction=0.1, seed=42):
-    """Hold out a validation set from the training set, the same share of every class."""
+def split_validation(X_train, y_train, X_test, y_test, validation="split", validation_fraction=0.1, seed=42):
+    """The validation set: a share of the training set, the same for every class, or the seed's test set."""
     # --8<-- [start:split]
-    rng = np.random.default_rng(seed)
-    fit_parts, val_parts = [], []
-    for k in range(10):  # la même part de chaque classe
-        members = rng.permutation(np.flatnonzero(y_train == k))
-        n_val = round(len(members) * validation_fraction)
-        val_parts.append(members[:n_val])
-        fit_parts.append(members[n_val:])
-    fit_idx = rng.permutation(np.concatenate(fit_parts))
-    val_idx = rng.permutation(np.concatenate(val_parts))
-    X_val, y_val = X_train[val_idx], y_train[val_idx]
-    X_train, y_train = X_train[fit_idx], y_train[fit_idx]
+    if validation == "test":  # comme l'énoncé : validation_data=(X_test, y_test)
+        X_val, y_val = X_test, y_test
+    else:  # "split" : une part du jeu d'entraînement, la même pour chaque classe
+        rng = np.random.default_rng(seed)
+        fit_parts, val_parts = [], []
+        for k in range(10):
+            members = rng.permutation(np.flatnonzero(y_train == k))
+            n_val = round(len(members) * validation_fraction)
+            val_parts.append(members[:n_val])
+            fit_parts.append(members[n_val:])
+        fit_idx = rng.permutation(np.concatenate(fit_parts))
+        val_idx = rng.permutation(np.concatenate(val_parts))
+        X_val, y_val = X_train[val_idx], y_train[val_idx]
+        X_train, y_train = X_train[fit_idx], y_train[fit_idx]
     # --8<-- [end:split]
     return X_train, y_train, X_val, y_val
 
 
-def build_model():
-    """The seed's three layers."""
+def build_model(hidden_units=128, dropout=0.0):
+    """The seed's three layers; `hidden_units` neurons in the hidden one, and a Dropout layer if asked."""
     # --8<-- [start:model]
-    model = tf.keras.Sequential([
+    layers = [
         tf.keras.layers.Flatten(input_shape=(28, 28)),
-        tf.keras.layers.Dense(128, activation="relu"),
-        tf.keras.layers.Dense(10, activation="softmax"),
-    ])
+        tf.keras.layers.Dense(hidden_units, activation="relu"),
+    ]
+    if dropout > 0:  # au-delà de l'énoncé : éteindre au hasard une part des neurones cachés
+        layers.append(tf.keras.layers.Dropout(dropout))
+    layers.append(tf.keras.layers.Dense(10, activation="softmax"))
+    model = tf.keras.Sequential(layers)
     # --8<-- [end:model]
     return model
 
 
-def compile_model(model):
+def compile_model(model, learning_rate=0.001):
     """How the model learns: optimiser, loss and the metric followed at each epoch."""
     # --8<-- [start:compile]
     model.compile(
-        optimizer="adam",
+        optimizer=tf.keras.optimizers.Adam(learning_rate=learning_rate),  # optimizer="adam", à ce taux
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
@@ -224,18 +232,21 @@ def show_probabilities(X_test, y_test, probabilities):
     # --8<-- [end:probabilities]
 
 
-def main(epochs=20, batch_size=32, monitor="val_loss", patience=3, restore_best_weights=True):
+def main(validation="split", validation_fraction=0.1, seed=42, hidden_units=128, dropout=0.0,
+         learning_rate=0.001, monitor="val_loss", patience=3, restore_best_weights=True, epochs=20, batch_size=32):
     """The whole exercise in order, as a student runs it (`python -m pipeline.lesson`)."""
+    tf.keras.utils.set_random_seed(seed)
     (X_train, y_train), (X_test, y_test) = load_data()
     show_shapes(X_train, y_train, X_test, y_test)
     show_articles(X_train, y_train)
     show_class_distribution(y_train)
     X_train, X_test = normalise(X_train, X_test)
-    X_train, y_train, X_val, y_val = split_validation(X_train, y_train)
-    model = build_model()
-    compile_model(model)
-    early_stop = make_early_stopping(monitor, patience, restore_best_weights)
-    history = train(model, X_train, y_train, X_val, y_val, early_stop, epochs, batch_size)
+    X_train, y_train, X_val, y_val = split_validation(X_train, y_train, X_test, y_test, validation=validation,
+                                                      validation_fraction=validation_fraction, seed=seed)
+    model = build_model(hidden_units=hidden_units, dropout=dropout)
+    compile_model(model, learning_rate=learning_rate)
+    early_stop = make_early_stopping(monitor=monitor, patience=patience, restore_best_weights=restore_best_weights)
+    history = train(model, X_train, y_train, X_val, y_val, early_stop, epochs=epochs, batch_size=batch_size)
     plot_history(history)
     scores = evaluate(model, X_test, y_test)
     probabilities, y_pred = predict(model, X_test, y_test)

@@ -31,12 +31,12 @@ def make_probabilities(n: int = 200, accuracy: float = 0.85, seed: int = 0):
 
 def make_metrics(history: dict | None = None, best_epoch: int = 5, stopped_early: bool = True,
                  accuracy: float = 0.8772, validation: str = "split", predictions=None,
-                 early_stopping: dict | None = None, restored_best: bool = True) -> dict:
+                 early_stopping: dict | None = None, restored_best: bool = True, **param_overrides) -> dict:
     history = copy.deepcopy(history or BASE_HISTORY)
     probs, labels = predictions if predictions is not None else make_probabilities()
     # patience 3 makes BASE_HISTORY what Keras does: best val_loss at epoch 5, stop after epoch 8.
     es = {"patience": 3, "restore_best_weights": restored_best, **(early_stopping or {})}
-    params = Params(validation=validation, early_stopping=EarlyStoppingParams(**es)).to_dict()
+    params = Params(validation=validation, early_stopping=EarlyStoppingParams(**es), **param_overrides).to_dict()
     return {
         "params": params,
         "sizes": {"fit": 54000, "validation": 6000, "test": 10000},
@@ -57,8 +57,7 @@ def make_metrics(history: dict | None = None, best_epoch: int = 5, stopped_early
     }
 
 
-def make_architecture(hidden: tuple[int, ...] = (128,), dropout: float | None = None,
-                      adapted: tuple[dict, ...] = ()) -> architecture.Architecture:
+def make_architecture(hidden: tuple[int, ...] = (128,), dropout: float | None = None) -> architecture.Architecture:
     """The record training writes: Flatten, Dense(h, relu) per hidden width (Dropout after the first), Dense(10)."""
     layers, previous = [architecture.Layer("Flatten", "flatten", 784)], 784
     for index, units in enumerate(hidden):
@@ -69,7 +68,7 @@ def make_architecture(hidden: tuple[int, ...] = (128,), dropout: float | None = 
         previous = units
     layers.append(architecture.Layer("Dense", f"dense_{len(hidden)}", 10, "softmax", inputs=previous,
                                      params=previous * 10 + 10))
-    return architecture.Architecture((28, 28), tuple(layers), adapted)
+    return architecture.Architecture((28, 28), tuple(layers))
 
 
 def make_weights(arch: architecture.Architecture, seed: int = 0) -> dict:

@@ -51,8 +51,7 @@ def train_stage(job) -> None:
         atomic_write_json(out / "trajectory.json", trajectory_of(history, p.epochs, top))
     atomic_write_json(out / "metrics.json", metrics)
     atomic_write_json(out / "timings.json", {"epoch_seconds": [0.5] * len(history["loss"])})
-    lesson = {"parameter": "hidden_units", "layer": "dense", "lesson": 128}
-    architecture.write(out, make_architecture((p.hidden_units or 128,), adapted=(lesson,) if p.hidden_units else ()))
+    architecture.write(out, make_architecture((p.hidden_units,), dropout=p.dropout or None))
     atomic_write_json(out / "run.json", {"key": job.key, "seconds": 1.5, "pid": os.getpid()})
 
 

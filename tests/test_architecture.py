@@ -86,16 +86,18 @@ def test_model_facts_for_two_hidden_layers():
     assert not model["is_seed_network"] and network_context.build(make_architecture())["is_seed_network"]
 
 
-def test_what_params_yaml_changes_is_said_on_the_model_page():
-    changed = make_architecture((256,), adapted=({"parameter": "hidden_units", "layer": "dense", "lesson": 128,
-                                                  "trained": 256},))
-    page = render_pages(changed)["docs/modele.md"]
-    assert "`hidden_units: 256` dans `params.yaml` remplace la largeur de la première couche" in " ".join(page.split())
-    assert "remplace la largeur" not in render_pages(make_architecture())["docs/modele.md"]
+def test_the_model_page_gives_the_values_its_code_names_and_compares_them_with_the_seed_s():
+    changed = " ".join(render_pages(make_architecture((256,), dropout=0.2), hidden_units=256,
+                                    dropout=0.2)["docs/modele.md"].split())
+    assert "`hidden_units = 256` au lieu des 128 neurones de l'énoncé" in changed
+    assert "`dropout = 0,2` : une couche `Dropout`, que l'énoncé n'a pas, suit la couche cachée" in changed
+    seed = " ".join(render_pages(make_architecture())["docs/modele.md"].split())
+    assert "`hidden_units = 128`, le `Dense(128, activation='relu')` de l'énoncé" in seed
+    assert "pas de couche `Dropout`, comme dans l'énoncé" in seed and "au lieu des 128" not in seed
 
 
-def render_pages(arch) -> dict[str, str]:
-    context = build_context(dataclasses.replace(make_artifacts(arch=arch), demo=demo_facts(arch)))
+def render_pages(arch, **params) -> dict[str, str]:
+    context = build_context(dataclasses.replace(make_artifacts(arch=arch, **params), demo=demo_facts(arch)))
     return rendering.render_all(ROOT / "templates", ROOT, context, nav_pages(ROOT / "mkdocs.yml"))
 
 

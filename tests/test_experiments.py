@@ -94,14 +94,14 @@ def test_new_parameters_are_validated_like_the_others(tmp_path):
             load_params(tmp_path / "p.yaml")
 
 
-def test_the_default_width_is_the_lessons_own_and_the_width_question_keeps_it_as_reference():
-    """hidden_units: 0 trains the width the lesson writes; the "largeur" question's middle variant is
-    that same run (the default run's key), not a copy with a typed 128."""
-    assert load_params(ROOT / "params.yaml").hidden_units == Params().hidden_units == 0
+def test_the_default_width_is_the_seed_s_and_the_width_question_keeps_it_as_reference():
+    """hidden_units: 128 is the seed's Dense(128); the "largeur" question's middle variant is that same
+    run (the default run's key), not a copy."""
+    assert load_params(ROOT / "params.yaml").hidden_units == Params().hidden_units == 128
     base = load_params(ROOT / "params.yaml")
     runs = {(r.variant, r.seed): r.params for r in questions.plan(base, ["largeur"])}
-    assert runs[("n0", base.seed)] == base
-    assert [runs[(v, base.seed)].hidden_units for v in ("n32", "n0", "n512")] == [32, 0, 512]
+    assert runs[("n128", base.seed)] == base
+    assert [runs[(v, base.seed)].hidden_units for v in ("n32", "n128", "n512")] == [32, 128, 512]
 
 
 # -- Summaries and conclusions from hand-made run folders ---------------------------------------------

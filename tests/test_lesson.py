@@ -41,11 +41,19 @@ def test_layers_and_parameter_counts_are_the_seeds(lesson):
 def test_split_keeps_class_proportions_and_is_seeded(lesson):
     labels = np.repeat(np.arange(10), 100)
     images = np.arange(1000)
-    fit_x, fit_y, val_x, val_y = lesson.split_validation(images, labels, 0.1, seed=3)
+    split = lambda seed: lesson.split_validation(images, labels, images[:5], labels[:5], "split", 0.1, seed=seed)
+    fit_x, fit_y, val_x, val_y = split(3)
     assert len(val_y) == 100 and len(fit_y) == 900
     assert set(np.bincount(val_y)) == {10} and not set(fit_x) & set(val_x)
-    assert np.array_equal(val_x, lesson.split_validation(images, labels, 0.1, seed=3)[2])
-    assert not np.array_equal(np.sort(val_x), np.sort(lesson.split_validation(images, labels, 0.1, seed=4)[2]))
+    assert np.array_equal(val_x, split(3)[2])
+    assert not np.array_equal(np.sort(val_x), np.sort(split(4)[2]))
+
+
+def test_validation_test_is_the_seed_s_validation_data_and_trains_on_every_image(lesson):
+    labels = np.repeat(np.arange(10), 10)
+    images, test_images, test_labels = np.arange(100), np.arange(100, 120), labels[:20]
+    fit_x, fit_y, val_x, val_y = lesson.split_validation(images, labels, test_images, test_labels, "test")
+    assert np.array_equal(fit_x, images) and np.array_equal(val_x, test_images) and np.array_equal(val_y, test_labels)
 
 
 def test_normalise_maps_0_255_to_float32_0_1(lesson, tiny_images):

@@ -163,7 +163,8 @@ def test_parameters_cell_comes_first_is_tagged_and_carries_params_yaml_values(tm
     exec(first.source, namespace)
     assert {k: v for k, v in namespace.items() if not k.startswith("__")} == {
         "epochs": 7, "batch_size": 64, "monitor": "val_accuracy", "patience": 2,
-        "restore_best_weights": False, "validation_fraction": 0.2, "seed": 3}
+        "restore_best_weights": False, "validation": "split", "validation_fraction": 0.2, "seed": 3,
+        "hidden_units": 128, "dropout": 0.0, "learning_rate": 0.001}
 
 
 def test_parameters_are_exactly_the_names_the_sections_read_without_defining():

@@ -103,7 +103,7 @@ def test_each_step_page_ends_with_exercises(pages):
 
 def test_code_shown_is_read_from_the_source():
     code = rendering.code_section(ROOT, "pipeline/lesson.py", "model")
-    assert 'tf.keras.layers.Dense(128, activation="relu")' in code
+    assert 'tf.keras.layers.Dense(hidden_units, activation="relu")' in code
     assert "--8<--" not in code
     page = render()["docs/modele.md"]
     assert code in page

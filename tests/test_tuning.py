@@ -38,13 +38,13 @@ def test_trials_differing_only_by_patience_or_monitor_share_one_uninterrupted_tr
     a = {"batch_size": 64, "learning_rate": 0.001, "hidden_units": 256, "dropout": 0.2,
          "early_stopping.patience": 1, "early_stopping.monitor": "val_loss"}
     b = {**a, "early_stopping.patience": 8, "early_stopping.monitor": "val_accuracy"}
-    trained = space.training_params(BASE, a, lesson_width=128)
-    assert trained == space.training_params(BASE, b, lesson_width=128)  # one key, one training
+    trained = space.training_params(BASE, a)
+    assert trained == space.training_params(BASE, b)  # one key, one training
     assert trained.early_stopping.patience == BASE.epochs and not trained.early_stopping.restore_best_weights
     assert (trained.batch_size, trained.hidden_units, trained.dropout, trained.trajectory) == (64, 256, 0.2, False)
-    assert space.training_params(BASE, {**a, "batch_size": 128}, 128) != trained
-    # The lesson's own width is params.yaml's hidden_units 0: the same key as `make report`'s network.
-    assert space.training_params(BASE, {**a, "hidden_units": 128}, 128).hidden_units == 0
+    assert space.training_params(BASE, {**a, "batch_size": 128}) != trained
+    # params.yaml's own settings train params.yaml's network: the same width, no other spelling of it.
+    assert space.training_params(BASE, space.seed_settings(BASE)).hidden_units == BASE.hidden_units
     rule = space.rule(BASE, b)["early_stopping"]
     assert rule == {**dataclasses.asdict(BASE.early_stopping), "patience": 8, "monitor": "val_accuracy"}
 
@@ -52,11 +52,11 @@ def test_trials_differing_only_by_patience_or_monitor_share_one_uninterrupted_tr
 def test_the_confirmation_trains_the_chosen_rule_for_real_on_its_seed():
     chosen = {"batch_size": 128, "learning_rate": 0.003, "hidden_units": 128, "dropout": 0.0,
               "early_stopping.patience": 5, "early_stopping.monitor": "val_accuracy"}
-    run = space.confirmation_params(BASE, chosen, lesson_width=128, seed=1003)
-    assert (run.seed, run.batch_size, run.learning_rate, run.hidden_units) == (1003, 128, 0.003, 0)
+    run = space.confirmation_params(BASE, chosen, seed=1003)
+    assert (run.seed, run.batch_size, run.learning_rate, run.hidden_units) == (1003, 128, 0.003, 128)
     assert (run.early_stopping.patience, run.early_stopping.monitor) == (5, "val_accuracy")
     assert run.early_stopping.restore_best_weights == BASE.early_stopping.restore_best_weights
-    assert space.seed_settings(BASE, 128) == {"batch_size": 32, "learning_rate": 0.001, "hidden_units": 128,
+    assert space.seed_settings(BASE) == {"batch_size": 32, "learning_rate": 0.001, "hidden_units": 128,
                                               "dropout": 0.0, "early_stopping.patience": 3,
                                               "early_stopping.monitor": "val_loss"}
 

@@ -28,8 +28,8 @@ class Params:
     seed: int = 42  # one seed for weights, validation split and sampled images
     epochs: int = 20  # the seed's epochs=20, an upper bound under EarlyStopping
     batch_size: int = 32  # Keras's default, as the seed uses it
-    hidden_units: int = 0  # width of the FIRST hidden Dense layer; 0 = as the lesson writes it (training/train.py)
-    dropout: float = 0.0  # beyond the seed: a Dropout layer of this rate after the first hidden layer (0 = none)
+    hidden_units: int = 128  # neurons of the hidden Dense layer: the seed's Dense(128) (lesson.build_model)
+    dropout: float = 0.0  # beyond the seed: a Dropout layer of this rate after the hidden layer (0 = none)
     learning_rate: float = 0.001  # Adam's default, as the seed's optimizer="adam" uses it
     validation: str = "split"  # "split": honest protocol; "test": the seed's validation_data
     validation_fraction: float = 0.1  # share of the training set held out when validation="split"
@@ -147,8 +147,8 @@ def _check_ranges(p: Params, source: str) -> None:
         _fail(source, "epochs", f"doit être compris entre 1 et {MAX_EPOCHS}, pas {p.epochs}")
     if p.batch_size < 1:
         _fail(source, "batch_size", f"doit être au moins 1, pas {p.batch_size}")
-    if p.hidden_units < 0:
-        _fail(source, "hidden_units", f"doit être positif (0 : la largeur écrite dans la leçon), pas {p.hidden_units}")
+    if p.hidden_units < 1:
+        _fail(source, "hidden_units", f"doit être au moins 1 (l'énoncé : 128), pas {p.hidden_units}")
     if not 0.0 <= p.dropout < 1.0:
         _fail(source, "dropout", f"doit être entre 0 (compris, pas de Dropout) et 1 (exclu), pas {p.dropout}")
     if not 0.0 < p.learning_rate <= 1.0:
@@ -170,6 +170,36 @@ def _check_ranges(p: Params, source: str) -> None:
         _fail(source, "threads", f"doit être positif ou nul (0 : TensorFlow choisit), pas {p.threads}")
     if p.seed < 0:
         _fail(source, "seed", f"doit être positive ou nulle, pas {p.seed}")
+
+
+def params_key(name: str, values: dict[str, Any]) -> str | None:
+    """Where `values` (Params.to_dict()) holds the parameter `name`: a top-level key, a section's
+    (patience -> early_stopping.patience), or None. The one rule by which a lesson function's parameter
+    finds its value, for the training (training/train.py) and for the notebook (publish/lesson_source.py)."""
+    if name in values:
+        return name
+    for section, inner in values.items():
+        if isinstance(inner, dict) and name in inner:
+            return f"{section}.{name}"
+    return None
+
+
+def lesson_parameter_key(name: str, values: dict[str, Any], function: str) -> str:
+    """params_key for a parameter of the lesson's `function`, or the French error saying how to declare it."""
+    key = params_key(name, values)
+    if key is None:
+        raise PipelineError(f"le paramètre « {name} » de la fonction {function} de la leçon n'existe pas dans "
+                            "params.yaml.", where=f"pipeline/lesson.py, fonction {function}",
+                            fix=f"ajoutez « {name} » à params.yaml et à pipeline/common/config.py, ou donnez-lui "
+                                "un autre nom qui y figure.")
+    return key
+
+
+def value_at(values: dict[str, Any], key: str) -> Any:
+    """The value of a dotted key (early_stopping.patience) in Params.to_dict()."""
+    for part in key.split("."):
+        values = values[part]
+    return values
 
 
 def _fail(source: str, key: str, why: str) -> None:

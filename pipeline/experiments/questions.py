@@ -82,8 +82,8 @@ def questions(base: Params) -> list[Question]:
         Question("lot", "Quelle taille de lot ?", tuple(
             Variant(f"b{b}", f"lots de {b}", {"batch_size": b}) for b in (32, 128, 512))),
         Question("largeur", "Combien de neurones dans la première couche cachée ?", tuple(
-            Variant(f"n{n}", f"{n} neurones" if n else "largeur de la leçon", {"hidden_units": n})
-            for n in (32, 0, 512))),
+            Variant(f"n{n}", f"{n} neurones", {"hidden_units": n})
+            for n in sorted({32, base.hidden_units, 512}))),
         Question("taux", "Quel taux d'apprentissage pour Adam ?", tuple(
             Variant(name, f"{label} ({_plain(rate * factor)})", {"learning_rate": rate * factor})
             for name, label, factor in (("x0.1", "× 0,1", 0.1), ("x1", "× 1", 1.0), ("x10", "× 10", 10.0)))),

@@ -23,7 +23,7 @@ def ordinal(index: int) -> str:
 
 
 def build(arch: Architecture) -> dict:
-    """Everything the pages say about the network: layer table, counts, words, what params.yaml changed."""
+    """Everything the pages say about the network: layer table, counts and words."""
     dense, hidden = arch.dense, arch.hidden
     rows, dense_index = [], 0
     for layer in arch.layers:
@@ -53,7 +53,6 @@ def build(arch: Architecture) -> dict:
         "is_seed_network": is_seed_network(arch),
         "params_64": fr.integer(params_with_first_width(arch, EXERCISE_WIDTH)) if first else None,
         "exercise_width": EXERCISE_WIDTH,
-        "adapted": [_adaptation(change) for change in arch.adapted],
     }
 
 
@@ -82,13 +81,3 @@ def _row(layer: Layer, dense_index: int | None, is_output: bool) -> dict:
             "shape": f"(None, {layer.units})", "params": fr.integer(layer.params), "formula": formula,
             "dense_index": dense_index, "is_output": is_output,
             "ordinal": ordinal(dense_index) if dense_index else None}
-
-
-def _adaptation(change: dict) -> str:
-    """One French sentence saying how params.yaml changed the network the lesson writes."""
-    if change["parameter"] == "hidden_units":
-        return (f"`hidden_units: {change['trained']}` dans `params.yaml` remplace la largeur de la première couche "
-                f"cachée écrite dans la leçon ({change['lesson']} neurones) : le réseau entraîné en a "
-                f"{change['trained']}.")
-    return (f"`dropout: {change['trained']}` dans `params.yaml` ajoute une couche `Dropout` après la première "
-            "couche cachée, absente de la leçon.")

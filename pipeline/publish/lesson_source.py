@@ -5,7 +5,7 @@ import ast
 import re
 from pathlib import Path
 
-from pipeline.common.errors import PipelineError
+from pipeline.common.config import lesson_parameter_key, value_at
 from pipeline.publish.notebook_text import HELP, Parameter
 
 LESSON = "pipeline/lesson.py"
@@ -31,30 +31,11 @@ def lesson_parameters(root: Path, params: dict) -> list[Parameter]:
         args = function.args.args[len(function.args.args) - len(function.args.defaults):]
         for arg in args:
             if arg.arg not in found:
-                key = _params_key(arg.arg, params, function.name)
+                key = lesson_parameter_key(arg.arg, params, function.name)
                 found[arg.arg] = Parameter(arg.arg, key, HELP.get(arg.arg) or f"valeur de « {key} » dans params.yaml")
     return list(found.values())
 
 
-def _params_key(name: str, params: dict, function: str) -> str:
-    """Where params.yaml holds the value of the lesson's parameter `name`: a top-level key or a section's."""
-    if name in params:
-        return name
-    for section, values in params.items():
-        if isinstance(values, dict) and name in values:
-            return f"{section}.{name}"
-    raise PipelineError(f"le paramètre « {name} » de la fonction {function} de la leçon n'existe pas dans params.yaml.",
-                        where=f"{LESSON}, fonction {function}",
-                        fix=f"ajoutez « {name} » à params.yaml et à pipeline/common/config.py, ou donnez-lui "
-                            "un autre nom qui y figure.")
-
-
 def parameter_values(root: Path, params: dict) -> dict[str, object]:
     """{name used by the sections: value from params.yaml}, in the lesson's order."""
-    values = {}
-    for p in lesson_parameters(root, params):
-        value = params
-        for part in p.key.split("."):
-            value = value[part]
-        values[p.name] = value
-    return values
+    return {p.name: value_at(params, p.key) for p in lesson_parameters(root, params)}

@@ -18,7 +18,11 @@ HELP = {
     "monitor": "grandeur surveillée par EarlyStopping : val_loss ou val_accuracy",
     "patience": "époques sans amélioration tolérées avant l'arrêt",
     "restore_best_weights": "revenir aux poids de la meilleure époque à la fin",
+    "validation": "split : une part du jeu d'entraînement ; test : le jeu de test, comme l'énoncé",
     "validation_fraction": "part du jeu d'entraînement gardée pour la validation",
+    "hidden_units": "neurones de la couche cachée (l'énoncé : 128)",
+    "dropout": "part des neurones cachés éteints à chaque lot (0 : pas de couche Dropout)",
+    "learning_rate": "taux d'apprentissage d'Adam (sa valeur par défaut : 0.001)",
     "seed": "graine : poids initiaux et découpage du jeu de validation",
 }
 

@@ -1,13 +1,12 @@
 """The training stage: run the lesson's code, adding around it (here only) what the pipeline needs.
 
-What the pipeline adds to `pipeline/lesson.py`, in the order it happens:
+Every params.yaml value that changes the training reaches it one way only: as an argument of a lesson
+function, by name (`lesson_arguments`), exactly as the notebook's parameters cell and the script's options
+give it. What the pipeline adds to `pipeline/lesson.py`, in the order it happens:
 1. a quiet TensorFlow, its thread pools sized, one seed for Python, NumPy and TensorFlow (training/setup.py);
-2. the protocol: the lesson's validation split, or the seed's `validation_data=(X_test, y_test)`;
-2b. the lesson's network checked (Flatten, Dense, Dropout only) and, when params.yaml asks for it,
-   adapted: another width for the first hidden layer or a Dropout layer after it
-   (`training/network.py`, said on the pages), another learning rate set on the compiled Adam;
-3. speed without other arithmetic: `steps_per_execution` and XLA (`jit_compile`) set on the
-   compiled model, so the `compile()` students read stays the seed's;
+2. the lesson's network checked before any training (Flatten, Dense, Dropout only: training/network.py);
+3. speed without other arithmetic (SPEED_OPTIONS): `steps_per_execution` and XLA (`jit_compile`) set on
+   the compiled model, so the `compile()` students read stays the lesson's;
 4. `fit()` given a timer callback and a log-friendly progress mode, by wrapping the model's `fit`
    (the lesson's `callbacks=[early_stop]` stays as printed);
 5. the model, its history, its weights and its architecture record saved as soon as `fit` returns
@@ -20,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import json
 import sys
 import time
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.common import architecture
-from pipeline.common.config import Params, params_from_dict
+from pipeline.common.config import Params, lesson_parameter_key, params_from_dict, value_at
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import atomic_write_bytes, atomic_write_json, read_json
 from pipeline.common.schema import Evaluation, Layer, Metrics, Sizes, TestScores, from_dict, read_metrics, write_metrics
@@ -41,6 +41,24 @@ from pipeline.training.capture import captured, lesson_figure, tee_stdout
 from pipeline.training.trace import module_level_lines, trace_lines
 
 LESSON = Path(__file__).resolve().parents[1] / "lesson.py"  # pipeline/lesson.py, where students see it
+# The params.yaml keys that no lesson function takes: how fast and how exactly TensorFlow computes
+# (same updates; jit_compile changes the rounding, which the pages say), and the pipeline's own extra run.
+# Every other key must be a parameter of a lesson function (tests/test_parameter_route.py).
+SPEED_OPTIONS = ("steps_per_execution", "jit_compile", "threads", "deterministic", "trajectory")
+
+
+def lesson_arguments(function, params: Params, **overrides) -> dict:
+    """{name: value} for every parameter with a default of the lesson `function`, read from params.yaml by
+    the same name (config.params_key): the one route by which a parameter reaches the training.
+    `overrides`: values the pipeline's own runs change (the trajectory's patience), by the same names."""
+    values = params.to_dict()
+    arguments = {}
+    for name, parameter in inspect.signature(function).parameters.items():
+        if parameter.default is inspect.Parameter.empty:
+            continue
+        key = lesson_parameter_key(name, values, function.__name__)
+        arguments[name] = overrides.get(name, value_at(values, key))
+    return arguments
 
 
 @dataclasses.dataclass
@@ -57,15 +75,12 @@ class Arrays:
 
 
 def load_and_split(params: Params, lesson) -> Arrays:
-    """The lesson's loading and normalisation, then the validation protocol chosen in params.yaml."""
+    """The lesson's loading and normalisation, then its validation set as params.yaml chooses it."""
     (X_train, y_train), (X_test, y_test) = lesson.load_data()
     X_raw = X_train
     X_train, X_test = lesson.normalise(X_train, X_test)
-    if params.validation == "split":  # honest: the test set waits until the end
-        X_fit, y_fit, X_val, y_val = lesson.split_validation(X_train, y_train, params.validation_fraction,
-                                                             params.seed)
-    else:  # the seed's choice: the test set decides when to stop
-        X_fit, y_fit, X_val, y_val = X_train, y_train, X_test, y_test
+    X_fit, y_fit, X_val, y_val = lesson.split_validation(X_train, y_train, X_test, y_test,
+                                                         **lesson_arguments(lesson.split_validation, params))
     return Arrays(X_fit, y_fit, X_val, y_val, X_test, y_test, X_raw, y_train)
 
 
@@ -111,11 +126,9 @@ def fit_lesson(params: Params, arrays: Arrays, lesson, verbose: int | None = Non
     with warnings.catch_warnings():
         # Keras 3 advises keras.Input over the seed's Flatten(input_shape=...): keep the seed's code.
         warnings.filterwarnings("ignore", message=".*input_shape.*", category=UserWarning)
-        model = lesson.build_model()
+        model = lesson.build_model(**lesson_arguments(lesson.build_model, params))
     network.check_supported(model, LESSON.name)
-    model, adapted = network.adapt_model(model, params)
-    lesson.compile_model(model)
-    model.optimizer.learning_rate = params.learning_rate  # the compiled Adam's step (its default: 0.001)
+    lesson.compile_model(model, **lesson_arguments(lesson.compile_model, params))
     model.steps_per_execution = params.steps_per_execution  # several batches per call: same updates
     # XLA fuses this network's small operations; not with Dropout, whose random numbers make XLA on
     # CPU about 4× slower per epoch (measured: 4,5 s against 1,2 s without XLA), for the same arithmetic.
@@ -124,11 +137,10 @@ def fit_lesson(params: Params, arrays: Arrays, lesson, verbose: int | None = Non
     progress = verbose if verbose is not None else (1 if sys.stdout.isatty() else 2)  # bar, or a line per epoch
     add_fit_options(model, progress, [epoch_timer(durations), *callbacks])
     if early_stop is None:
-        # Every EarlyStopping field of params.yaml, by name: a new one reaches the lesson's function unedited.
-        early_stop = lesson.make_early_stopping(**dataclasses.asdict(params.early_stopping))
+        early_stop = lesson.make_early_stopping(**lesson_arguments(lesson.make_early_stopping, params))
     history = lesson.train(model, arrays.X_fit, arrays.y_fit, arrays.X_val, arrays.y_val, early_stop,
-                           params.epochs, params.batch_size)
-    return Fit(model, history, early_stop, durations, network.describe_model(model, adapted))
+                           **lesson_arguments(lesson.train, params))
+    return Fit(model, history, early_stop, durations, network.describe_model(model))
 
 
 def run_lesson(params: Params, out_dir: Path, verbose: int | None = None, resume: bool = False) -> Metrics:
@@ -230,8 +242,8 @@ def record_trajectory(params: Params, arrays: Arrays, lesson, out_dir: Path) -> 
     prepare_tensorflow(params)  # the same seed: the same initial weights and the same order of the lots
     updates = -(-len(arrays.y_fit) // params.batch_size)
     recorder = trajectory.Recorder(updates, params.steps_per_execution)
-    never = lesson.make_early_stopping(params.early_stopping.monitor, patience=params.epochs,
-                                       restore_best_weights=False)
+    never = lesson.make_early_stopping(**lesson_arguments(lesson.make_early_stopping, params, patience=params.epochs,
+                                                          restore_best_weights=False))
     run = fit_lesson(params, arrays, lesson, verbose=0, early_stop=never, callbacks=(recorder.callback(),))
     trajectory.save(out_dir, recorder, run.curves(), run.architecture, arrays, run.epoch_seconds)
 

@@ -46,22 +46,21 @@ def run_search(runner: Runner, train: Stage, base: Params, rounds: int = ROUNDS,
 
     log = log or (lambda line: print(line, flush=True))
     started = time.perf_counter()
-    runner.run(train, base)  # params.yaml's run: the lesson's width, and the trials' keys share its data
-    width = lesson_width(runner.root / f"artifacts/runs/{runner.key(train, base)}")
+    runner.run(train, base)  # params.yaml's run: the trials' keys share its data
     train_runs = lambda planned: sweep.train_missing(runner, train, base, sweep.tasks_of(runner, train, planned),
                                                      workers, scheduler, log, prepare)
     log(f"▸ réglage      {rounds * round_size} essais en {rounds} tours (Optuna {optuna.__version__}, TPE), "
         f"{base.epochs} époques chacun sans arrêt, choix sur la validation")
-    trials, trained, failed = search_rounds(runner, train, base, width, rounds, round_size, train_runs, log)
+    trials, trained, failed = search_rounds(runner, train, base, rounds, round_size, train_runs, log)
     scored = [t for t in trials if t["value"] is not None]
     if not scored:
         raise PipelineError("aucun essai du réglage n'a abouti.", where=TUNING,
                             fix="lisez les échecs ci-dessus, puis relancez la même commande.",
                             detail=" | ".join(failed[:3]))
     chosen = max(scored, key=lambda t: (t["value"], -t["number"]))  # ties: the earlier trial
-    runs, done = confirm(runner, train, base, width, chosen, fresh_seeds, train_runs, log)
+    runs, done = confirm(runner, train, base, chosen, fresh_seeds, train_runs, log)
     result = summary(base, runner.key(train, base), optuna.__version__, rounds, round_size, trials, chosen,
-                     space.seed_settings(base, width), runs, seed_run(runner, train, base))
+                     space.seed_settings(base), runs, seed_run(runner, train, base))
     sweep.write_json_if_changed(runner.root / TUNING, result)
     trained += done
     log(f"▸ réglage      {len(scored)} essais notés, {sweep.count(trained, 'entraînement fait', 'entraînements faits')}, "
@@ -71,7 +70,7 @@ def run_search(runner: Runner, train: Stage, base: Params, rounds: int = ROUNDS,
     return {"trained": trained, "failed": failed, "seconds": time.perf_counter() - started, "summary": result}
 
 
-def search_rounds(runner: Runner, train: Stage, base: Params, width: int, rounds: int, round_size: int,
+def search_rounds(runner: Runner, train: Stage, base: Params, rounds: int, round_size: int,
                   train_runs, log) -> tuple[list[dict], int, list[str]]:
     """Optuna's rounds: ask a whole round, train what the cache lacks, tell the scores in trial order
     (so that the next round's proposals never depend on which run finished first). A failed trial is told
@@ -85,7 +84,7 @@ def search_rounds(runner: Runner, train: Stage, base: Params, width: int, rounds
     trials, trained, failed = [], 0, []
     for round_number in range(1, rounds + 1):
         asked = [study.ask(distributions) for _ in range(round_size)]
-        params = [space.training_params(base, t.params, width) for t in asked]
+        params = [space.training_params(base, t.params) for t in asked]
         planned = [PlannedRun("réglage", f"essai {t.number + 1}", f"essai {t.number + 1}", base.seed, p)
                    for t, p in zip(asked, params)]
         todo = len(sweep.missing(runner.root, sweep.tasks_of(runner, train, planned)))
@@ -103,12 +102,12 @@ def search_rounds(runner: Runner, train: Stage, base: Params, width: int, rounds
     return trials, trained, failed
 
 
-def confirm(runner: Runner, train: Stage, base: Params, width: int, chosen: dict, fresh_seeds: int, train_runs,
+def confirm(runner: Runner, train: Stage, base: Params, chosen: dict, fresh_seeds: int, train_runs,
             log) -> tuple[dict, int]:
     """The chosen settings and params.yaml's, each trained on the fresh seeds with its real EarlyStopping:
     ({"choisis": [run summaries], "params.yaml": [...]}, runs trained). Every run must succeed."""
     seeds = list(range(FIRST_FRESH_SEED, FIRST_FRESH_SEED + fresh_seeds))
-    by_side = {"choisis": {s: space.confirmation_params(base, chosen["settings"], width, s) for s in seeds},
+    by_side = {"choisis": {s: space.confirmation_params(base, chosen["settings"], s) for s in seeds},
                "params.yaml": {s: with_changes(base, {"trajectory": False}, s) for s in seeds}}
     log(f"▸ réglage      choisi : essai {chosen['number']} ; confirmation sur les graines "
         f"{seeds[0]} à {seeds[-1]} (réglages choisis et params.yaml)")
@@ -121,13 +120,6 @@ def confirm(runner: Runner, train: Stage, base: Params, width: int, chosen: dict
     runs = {side: [read_run(sweep.run_folder(runner.root, runner.key(train, p))) for p in by_seed.values()]
             for side, by_seed in by_side.items()}
     return runs, done
-
-
-def lesson_width(run_folder) -> int:
-    """The lesson's own width of the first hidden layer (what params.yaml's hidden_units 0 means)."""
-    arch = architecture.read(run_folder)
-    changed = next((a for a in arch.adapted if a["parameter"] == "hidden_units"), None)
-    return int(changed["lesson"]) if changed else arch.hidden[0].units
 
 
 def score_trial(runner: Runner, train: Stage, base: Params, trial, params: Params, round_number: int) -> dict:

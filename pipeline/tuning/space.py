@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.common.config import Params
+from pipeline.common.config import Params, value_at
 from pipeline.experiments.questions import with_changes
 
 
@@ -36,35 +36,27 @@ SPACE = (
 OBJECTIVE = "val_accuracy"  # maximised: the validation exactitude of the epoch the replayed rule keeps
 
 
-def seed_settings(base: Params, lesson_width: int) -> dict:
-    """params.yaml's value of every dimension (hidden_units 0 means the lesson's own width)."""
+def seed_settings(base: Params) -> dict:
+    """params.yaml's value of every dimension."""
     values = base.to_dict()
-    settings = {}
-    for dim in SPACE:
-        value = values
-        for part in dim.name.split("."):
-            value = value[part]
-        settings[dim.name] = lesson_width if dim.name == "hidden_units" and value == 0 else value
-    return settings
+    return {dim.name: value_at(values, dim.name) for dim in SPACE}
 
 
-def training_params(base: Params, settings: dict, lesson_width: int, seed: int | None = None) -> Params:
+def training_params(base: Params, settings: dict, seed: int | None = None) -> Params:
     """The run a trial trains: its trained settings, `epochs` epochs without stopping, no trajectory.
 
     The EarlyStopping settings stay params.yaml's (a patience that never runs out, no restoring), so
     that trials differing only by patience or monitor share one training (same key, same cache).
     """
-    changes = {name: _stored(name, value, lesson_width) for name, value in settings.items()
-               if not _replayed(name)}
+    changes = {name: value for name, value in settings.items() if not _replayed(name)}
     changes.update({ES + "patience": base.epochs, ES + "restore_best_weights": False, "trajectory": False})
     return with_changes(base, changes, seed)
 
 
-def confirmation_params(base: Params, settings: dict, lesson_width: int, seed: int) -> Params:
+def confirmation_params(base: Params, settings: dict, seed: int) -> Params:
     """The chosen settings as a student would train them: the real EarlyStopping (chosen patience and
     monitor, params.yaml's restoring), one fit that stops, no trajectory."""
-    changes = {name: _stored(name, value, lesson_width) for name, value in settings.items()}
-    return with_changes(base, {**changes, "trajectory": False}, seed)
+    return with_changes(base, {**settings, "trajectory": False}, seed)
 
 
 def rule(base: Params, settings: dict) -> dict:
@@ -77,8 +69,3 @@ def rule(base: Params, settings: dict) -> dict:
 
 def _replayed(name: str) -> bool:
     return next(dim for dim in SPACE if dim.name == name).replayed
-
-
-def _stored(name: str, value, lesson_width: int):
-    """params.yaml's spelling: the lesson's own width is hidden_units 0 (the `make report` run's key)."""
-    return 0 if name == "hidden_units" and value == lesson_width else value
