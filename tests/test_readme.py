@@ -1,4 +1,5 @@
 """The README stands alone on GitHub: its images and links point to committed files, small and regenerated."""
+import dataclasses
 import re
 import subprocess
 from pathlib import Path
@@ -75,3 +76,28 @@ def test_a_build_writes_the_readme_figures_byte_for_byte_and_the_readme_shows_on
     assert all((built_project / target).is_file() for target in relative_targets(readme))
     assert {t for t in images(readme)} == {f"{README_FOLDER}{name}.png" for name in README_FIGURES}
     assert "docs/figures/" not in readme
+
+
+def test_the_readme_reads_no_untracked_measurement_so_a_fresh_clone_regenerates_it_unchanged():
+    """bench/results/ is never committed: a README that quoted it would change at a fresh clone's first
+    `make report`. Its complete-build figures come from the committed bench/records/ file, or are left out."""
+    from factories import make_artifacts
+    from pipeline.common.mkdocs_config import nav_pages
+    from pipeline.pages import render
+    from pipeline.pages.context import build_context
+
+    bench = {"machine": {"date": "2026-12-01T10:00:00+0000", "cpu_count": 2},
+             "runs": {"seed_script": {"seconds": 31.0}}, "rows": [], "targets": []}
+    readmes = [render.render_all(ROOT / "templates", ROOT, build_context(make_artifacts(bench=b)),
+                                 nav_pages(ROOT / "mkdocs.yml"))["README.md"] for b in (None, bench)]
+    assert readmes[0] == readmes[1]
+    record = {"commit": "abc1234", "machine": {"date": "2026-12-01T10:00:00+0000", "cpu_count": 2},
+              "rows": [{"complete_build": True, "plan": "nouveau", "wall_seconds": 700, "sweep_seconds": 400,
+                        "tuning_seconds": 300, "peak_rss_gb": 4.2, "workers": 2}]}
+    quoted = render.render_all(ROOT / "templates", ROOT, build_context(dataclasses.replace(
+        make_artifacts(), sweep_bench=record)), nav_pages(ROOT / "mkdocs.yml"))["README.md"]
+    assert "sur le commit `abc1234`" in quoted and "bench/records/complete-build.json" in quoted
+    assert "bench/records/complete-build.json" not in readmes[0]
+    stages = (ROOT / "pipeline" / "build" / "stages.py").read_text(encoding="utf-8")
+    assert "bench/records/complete-build.json" in stages  # a new record rebuilds the README
+    assert "bench/results/" not in (ROOT / "pipeline" / "pages" / "complete_build.py").read_text(encoding="utf-8")

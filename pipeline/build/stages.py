@@ -53,7 +53,7 @@ def table(root: Path) -> list[Stage]:
               after=("data", "train", "figures", "demo", "rejouer", "tfjs", "navigateur", "carnet"), inputs=("provenance",),
               files=("templates/", "mkdocs.yml", "pipeline/lesson.py", "docs/assets/",
                      "artifacts/experiments.json", "artifacts/tuning.json", "bench/results/latest.json",
-                     "bench/results/sweep.json"),
+                     "bench/records/complete-build.json"),
               outputs=(*pages, "artifacts/README.pending.md")),
         Stage("site", "site", "publish.site:site_stage", "publish.site:summary",
               after=("pages",), files=("docs/", "mkdocs.yml", "pipeline/publish/mkdocs_hooks.py", "overrides/"),

@@ -16,12 +16,13 @@ def build(params: dict, bench: dict | None) -> dict:
 
 
 def _measured(bench: dict | None) -> dict | None:
-    """The new plan's row of bench/results/sweep.json (python -m bench.sweep --full), or None."""
+    """The new plan's row of bench/records/complete-build.json (python -m bench.sweep --full, committed), or None."""
     try:
         row = next(r for r in bench["rows"] if r.get("complete_build") and r.get("plan", "nouveau") == "nouveau")
         return {"total": fr.seconds(row["wall_seconds"]), "sweep": fr.seconds(row["sweep_seconds"]),
                 "tuning": fr.seconds(row["tuning_seconds"]) if row.get("tuning_seconds") else None,
                 "memory": f"{fr.decimal(row['peak_rss_gb'], 1)}{fr.NBSP}Go", "workers": row["workers"],
-                "cores": bench["machine"].get("cpu_count", "?"), "date": fr.date_time(bench["machine"].get("date", ""))}
+                "cores": bench["machine"].get("cpu_count", "?"), "date": fr.date_time(bench["machine"].get("date", "")),
+                "commit": bench.get("commit")}
     except (KeyError, TypeError, StopIteration):
         return None

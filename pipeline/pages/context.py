@@ -55,7 +55,7 @@ class Artifacts:
     bench: dict | None = None  # bench/results/latest.json, if measured
     experiments: dict | None = None  # artifacts/experiments.json (make experiences), if measured
     tuning: dict | None = None  # artifacts/tuning.json (make reglage), if searched
-    sweep_bench: dict | None = None  # bench/results/sweep.json (python -m bench.sweep --full), if measured
+    sweep_bench: dict | None = None  # bench/records/complete-build.json (committed, by bench.sweep --full), if any
     demo_asset_bytes: int = 0  # docs/assets/demo.{js,css}, downloaded with the Démo
     stages: tuple = ()  # the stage table (pipeline/build/stages.py), shown on the maintainers' page
     carnet: dict | None = None  # artifacts/carnet.json: the notebook and script to download, Colab link
@@ -85,7 +85,7 @@ def load_artifacts(job) -> Artifacts:
         bench=_optional_json(job.root / "bench" / "results" / "latest.json"),
         experiments=_optional_json(job.root / "artifacts" / "experiments.json"),
         tuning=_optional_json(job.root / "artifacts" / "tuning.json"),
-        sweep_bench=_optional_json(job.root / "bench" / "results" / "sweep.json"),
+        sweep_bench=_optional_json(job.root / "bench" / "records" / "complete-build.json"),
         demo_asset_bytes=sum(path.stat().st_size for path in assets if path.exists()),
         stages=tuple(stages_table(job.root)),
         carnet=read_json(job.input("carnet", "artifacts/carnet.json")),
