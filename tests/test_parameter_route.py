@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.measure import source_files
 from builds import copy_project, run_report, set_param
 from pipeline.common.config import EarlyStoppingParams, Params
 from pipeline.common.errors import PipelineError
@@ -157,10 +158,9 @@ def add_beta_1(root: Path) -> None:
     config.write_text(text, encoding="utf-8")
 
 
-def changed_files(copy: Path) -> set[str]:
-    return {name for name in RECIPE_FILES + ("pipeline/training/train.py", "pipeline/publish/notebook.py",
-                                              "pipeline/publish/lesson_source.py", "pipeline/build/stages.py")
-            if (copy / name).read_bytes() != (ROOT / name).read_bytes()}
+def changed_files(copy: Path, sources: dict[str, bytes]) -> set[str]:
+    """The source files whose bytes differ in the copy from what it was copied from."""
+    return {name for name, data in sources.items() if (copy / name).read_bytes() != data}
 
 
 def printed_val_losses(text: str) -> list[str]:
@@ -171,7 +171,9 @@ def printed_val_losses(text: str) -> list[str]:
 def recipe_build(tmp_path_factory, keras_home):
     """A copy with the recipe's new parameter and the issue's non-default settings, built for real (2 epochs)."""
     root = copy_project(tmp_path_factory.mktemp("parametre"))
+    sources = {name: (root / name).read_bytes() for name in source_files() if (root / name).is_file()}
     add_beta_1(root)
+    edited = changed_files(root, sources)
     set_param(root, "epochs: 20", "epochs: 2")
     set_param(root, "patience: 3", "patience: 2")
     set_param(root, "trajectory: true", "trajectory: false")
@@ -182,13 +184,13 @@ def recipe_build(tmp_path_factory, keras_home):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     manifest = json.loads((root / "artifacts" / "manifest.json").read_text(encoding="utf-8"))
     metrics = json.loads((root / "artifacts" / "runs" / manifest["run"] / "metrics.json").read_text(encoding="utf-8"))
-    return root, manifest["run"], [f"{v:.4f}" for v in metrics["history"]["val_loss"][:2]]
+    return root, manifest["run"], [f"{v:.4f}" for v in metrics["history"]["val_loss"][:2]], edited
 
 
 @pytest.mark.slow
 def test_a_parameter_added_by_the_recipe_reaches_the_training_the_notebook_and_the_page(recipe_build):
-    root, run, _ = recipe_build
-    assert changed_files(root) == set(RECIPE_FILES) == recipe_files()
+    root, run, _, edited = recipe_build
+    assert edited == set(RECIPE_FILES) == recipe_files()
     with zipfile.ZipFile(root / "artifacts" / "runs" / run / "model.keras") as saved:
         optimizer = json.loads(saved.read("config.json"))["compile_config"]["optimizer"]["config"]
     assert optimizer["beta_1"] == 0.85 and optimizer["learning_rate"] == pytest.approx(0.003)
@@ -206,7 +208,7 @@ def test_the_downloaded_script_trains_the_site_s_network_with_non_default_settin
     """The issue's case: the script run with its own defaults prints the site's validation losses."""
     from test_notebook import offline_env
 
-    root, _, site = recipe_build
+    root, _, site, _ = recipe_build
     home = tmp_path / "home"
     home.mkdir()
     env = {k: v for k, v in offline_env(home).items() if k != "TF_ENABLE_ONEDNN_OPTS"}  # a student's defaults
@@ -224,7 +226,7 @@ def test_the_downloaded_notebook_trains_the_site_s_network_with_non_default_sett
     from nbclient import NotebookClient
     from test_notebook import offline_env, text_output
 
-    root, _, site = recipe_build
+    root, _, site, _ = recipe_build
     home = tmp_path / "home"
     home.mkdir()
     spec = tmp_path / "jupyter" / "kernels" / "carnet"
