@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help report status test test-fast serve bench site-complet experiences reglage variability publish lock clean data browser dictionary pdf poppler
+.PHONY: help report status test test-fast serve bench site-complet experiments experiences tuning reglage variability publish lock clean data browser dictionary pdf poppler
 
 help: ## Liste des commandes
 	@echo "Rapport Fashion-MNIST — commandes :"
@@ -35,20 +35,24 @@ serve: ## Servir site/ sur http://127.0.0.1:8000/ (PORT=8080 make serve pour cha
 	@echo "Site servi sur http://127.0.0.1:$(PORT)/ (Ctrl-C pour arrêter)"
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory site
 
-site-complet: experiences browser ## Le site complet : make report + toutes les expériences + la variabilité + le réglage + le PDF
+site-complet: experiments browser ## Le site complet : make report + toutes les expériences + la variabilité + le réglage + le PDF
 	$(PY) -m pipeline.publish.pdf
 
 pdf: report browser ## Tout le rapport en un seul PDF (site/rapport.pdf), imprimé par Chromium depuis le site
 	$(PY) -m pipeline.publish.pdf
 
-experiences: $(STAMP) data ## Entraîner les expériences en parallèle, puis le réglage (sauf avec ONLY="patience lot"), puis publier
+experiments: $(STAMP) data ## Entraîner les expériences en parallèle, puis le réglage (sauf avec ONLY="patience lot"), puis publier
 	$(PY) -m pipeline experiments $(if $(ONLY),--only $(ONLY)) $(if $(WORKERS),--workers $(WORKERS)) \
 	  $(if $(DASK_SCHEDULER),--scheduler $(DASK_SCHEDULER))
 
-reglage: $(STAMP) data ## Chercher de meilleurs réglages (Optuna, sur la validation), les confirmer sur 5 graines neuves, puis publier
+tuning: $(STAMP) data ## Chercher de meilleurs réglages (Optuna, sur la validation), les confirmer sur 5 graines neuves, puis publier
 	$(PY) -m pipeline tuning $(if $(WORKERS),--workers $(WORKERS)) $(if $(DASK_SCHEDULER),--scheduler $(DASK_SCHEDULER))
 
-variability: $(STAMP) data ## Seulement les 5 graines de la page Variabilité (une partie de make experiences)
+# The French names the pages and earlier READMEs give: the same commands.
+experiences: experiments
+reglage: tuning
+
+variability: $(STAMP) data ## Seulement les 5 graines de la page Variabilité (une partie de make experiments)
 	$(PY) -m pipeline variability
 
 bench: $(STAMP) data ## Mesurer la vitesse face au code de l'énoncé, les reconstructions et les expériences (bench/results/)
