@@ -93,3 +93,38 @@ def test_a_list_instead_of_a_mapping_is_rejected(tmp_path):
     with pytest.raises(PipelineError) as info:
         load_params(path)
     assert "clé: valeur" in info.value.what
+
+
+def test_a_key_written_twice_is_refused_with_its_two_lines(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("seed: 1\nepochs: 5\nseed: 2\n", encoding="utf-8")
+    with pytest.raises(PipelineError) as info:
+        load_params(path)
+    assert "« seed » est écrite deux fois" in info.value.what and "lignes 1 et 3" in info.value.where
+    path.write_text("early_stopping:\n  patience: 2\n  patience: 4\n", encoding="utf-8")
+    with pytest.raises(PipelineError, match="patience"):
+        load_params(path)
+
+
+def test_an_empty_parameters_file_is_explained_not_run_with_the_defaults(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("# rien\n", encoding="utf-8")
+    with pytest.raises(PipelineError) as info:
+        load_params(path)
+    assert "vide" in info.value.what and "git checkout params.yaml" in info.value.fix
+
+
+def test_decimals_in_scientific_notation_are_read_as_numbers(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text("learning_rate: 1e-3\ndropout: 2.5E-1\n", encoding="utf-8")  # YAML 1.1 reads both as text
+    params = load_params(path)
+    assert (params.learning_rate, params.dropout) == (0.001, 0.25)
+    path.write_text("learning_rate: un peu\n", encoding="utf-8")
+    with pytest.raises(PipelineError, match="nombre décimal"):
+        load_params(path)
+
+
+def test_a_seed_beyond_numpy_s_and_tensorflow_s_range_is_refused_before_training():
+    with pytest.raises(PipelineError, match="2³² − 1"):
+        params_from_dict({"seed": 2**32})
+    assert params_from_dict({"seed": 2**32 - 1}).seed == 2**32 - 1

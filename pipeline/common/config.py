@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,25 @@ from pipeline.common.errors import PipelineError
 VALIDATION_MODES = ("split", "test")
 MONITORS = ("val_loss", "val_accuracy")
 MAX_EPOCHS = 1000
+MAX_SEED = 2**32 - 1  # NumPy's default_rng and Keras's set_random_seed both take seeds up to 2³² − 1
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")  # 1e-3, 1.0e-3, .5: YAML 1.1 reads "1e-3" as text
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """The safe loader (nothing in the file is executed), refusing a key written twice in one mapping:
+    PyYAML would silently keep the last value."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise PipelineError(
+                    f"la clé « {key} » est écrite deux fois dans le fichier de paramètres.",
+                    where=f"lignes {seen[key] + 1} et {key_node.start_mark.line + 1}",
+                    fix="gardez une seule de ces deux lignes (YAML ne garderait que la dernière, sans rien dire).")
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
 
 
 @dataclass(frozen=True)
@@ -63,7 +83,9 @@ def load_params(path: Path | str) -> Params:
             detail=str(exc),
         ) from None
     try:
-        raw = yaml.safe_load(text)  # safe loader: nothing in the file is ever executed
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # a safe loader: nothing in the file is ever executed
+    except PipelineError as exc:
+        raise PipelineError(exc.what, where=f"{path}, {exc.where}", fix=exc.fix) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f", ligne {mark.line + 1}" if mark is not None else ""
@@ -74,7 +96,11 @@ def load_params(path: Path | str) -> Params:
             detail=str(exc).splitlines()[0],
         ) from None
     if raw is None:
-        raw = {}
+        raise PipelineError(
+            "le fichier de paramètres est vide (ou ne contient que des commentaires).",
+            where=str(path),
+            fix="remettez-y les clés de l'expérience, par exemple avec « git checkout params.yaml » ; pour les "
+                "valeurs par défaut, écrivez au moins une clé, comme « epochs: 20 ».")
     if not isinstance(raw, dict):
         raise PipelineError(
             "le fichier de paramètres doit contenir des paires « clé: valeur ».",
@@ -135,6 +161,8 @@ def _coerce(value: Any, expected: type, source: str, key: str) -> Any:
     if expected is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
+        if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+            return float(value)
         _fail(source, key, f"doit être un nombre décimal (par exemple 0.1), pas « {value} »")
     if isinstance(value, str):
         return value
@@ -168,8 +196,8 @@ def _check_ranges(p: Params, source: str) -> None:
         _fail(source, "steps_per_execution", f"doit être au moins 1, pas {p.steps_per_execution}")
     if p.threads < 0:
         _fail(source, "threads", f"doit être positif ou nul (0 : TensorFlow choisit), pas {p.threads}")
-    if p.seed < 0:
-        _fail(source, "seed", f"doit être positive ou nulle, pas {p.seed}")
+    if not 0 <= p.seed <= MAX_SEED:
+        _fail(source, "seed", f"doit être comprise entre 0 et {MAX_SEED} (2³² − 1), pas {p.seed}")
 
 
 def params_key(name: str, values: dict[str, Any]) -> str | None:
