@@ -1,12 +1,12 @@
 /* « Entraîner dans le navigateur » page: trains the run's network with TensorFlow.js (layers API) on the
    Fashion-MNIST subset exported by `make report`, with live curves, an epoch table and every attempt kept.
-   Data: entrainer/data/*.js and demo/data/*.js set globals (so file:// works); library: vendor/tfjs/. */
+   Data: entrainer/data/*.js and demo/data/*.js set globals (so file:// works); library: vendor/tfjs/;
+   the chance-level loss and argmax: assets/reseau.js, shared by every page. */
 (function () {
   "use strict";
 
   const NBSP = "\u00a0";
-  const LN10 = Math.log(10);
-  const BLOCK = 10;  // images are exported in blocks of one per class (pipeline/publish/live_training.py)
+  const R = window.Reseau;
   const REDRAW_MS = 100;  // live curves and progress bar: at most ten redraws a second
   const $ = (id) => document.getElementById(id);
 
@@ -50,13 +50,15 @@
     const [train, test] = await Promise.all([unpack(raw.train.images), unpack(raw.test.images)]);
     return {
       classes: raw.classes,
-      train: { images: train, labels: Int32Array.from(raw.train.labels), count: raw.train.labels.length },
+      // Images come in blocks of one per class (pipeline/publish/live_training.py).
+      train: { images: train, labels: Int32Array.from(raw.train.labels), count: raw.train.labels.length,
+               block: raw.classes.length },
       test: { images: test, labels: Int32Array.from(raw.test.labels), count: raw.test.labels.length },
     };
   }
 
   // Same rule as validation_blocks() in pipeline/publish/live_training.py: floor(blocks × fraction)
-  // blocks of ten images, evenly spread, go to validation; every class stays equally represented.
+  // blocks (one image per class), evenly spread, go to validation; every class stays equally represented.
   function isValidationBlock(k, fraction) {
     return Math.floor((k + 1) * fraction + 1e-9) > Math.floor(k * fraction + 1e-9);
   }
@@ -64,9 +66,10 @@
   function split(train, count, fraction) {
     const pixels = train.images.length / train.count;
     const parts = { train: [], val: [] };
-    for (let k = 0; k < count / BLOCK; k++) {
+    const block = train.block;
+    for (let k = 0; k < count / block; k++) {
       const part = isValidationBlock(k, fraction) ? parts.val : parts.train;
-      for (let i = k * BLOCK; i < (k + 1) * BLOCK; i++) part.push(i);
+      for (let i = k * block; i < (k + 1) * block; i++) part.push(i);
     }
     const pick = (indices) => {
       const images = new Uint8Array(indices.length * pixels);
@@ -301,12 +304,21 @@
     }
   }
 
+  // The loss of a network that answers at random, ln(classes), for the classes of the page's data.
+  function chance() {
+    const raw = window.ENTRAINER_DONNEES;
+    if (!raw || !raw.classes) return null;
+    const loss = R.chanceLoss(raw.classes.length);
+    return { loss, text: "ln " + raw.classes.length + " ≈ " + decimal(loss, 2) };
+  }
+
   function drawCurves() {
     const run = state.run;
+    const random = chance();
     const xMax = run ? run.settings.epochs : 1;
     const train = run ? run.trainPoints : [];
     const val = run ? run.epochs.map((e) => [e.epoch, e]) : [];
-    const losses = [...train.map((p) => p[2]), ...val.map(([, e]) => e.val_loss), LN10];
+    const losses = [...train.map((p) => p[2]), ...val.map(([, e]) => e.val_loss), ...(random ? [random.loss] : [])];
     drawChart($("entrainer-courbe-exactitude"), [
       { colour: "train", points: train.map(([x, acc, , epoch]) => [x, acc, epoch]) },
       { colour: "val", points: val.map(([x, e]) => [x, e.val_acc, 0]), dots: true },
@@ -316,7 +328,8 @@
       { colour: "train", points: train.map(([x, , loss, epoch]) => [x, loss, epoch]) },
       { colour: "val", points: val.map(([x, e]) => [x, e.val_loss, 0]), dots: true },
     ], { xMax, yMin: 0, yMax: lossMax, yTicks: [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5].filter((t) => t <= lossMax),
-         yFormat: (v) => decimal(v, 1), reference: LN10, referenceLabel: "hasard : ln 10 ≈ 2,30" });
+         yFormat: (v) => decimal(v, 1), reference: random ? random.loss : undefined,
+         referenceLabel: random ? "hasard : " + random.text : "" });
     const last = run && run.epochs[run.epochs.length - 1];
     const partial = train[train.length - 1];
     $("entrainer-courbe-exactitude").setAttribute("aria-label", last
@@ -326,8 +339,9 @@
         : "Exactitude d'entraînement et de validation, vide avant le premier entraînement.");
     $("entrainer-courbe-perte").setAttribute("aria-label", last
       ? "Perte après " + last.epoch + " époque" + (last.epoch > 1 ? "s" : "") + NBSP + ": entraînement "
-        + decimal(last.loss, 3) + ", validation " + decimal(last.val_loss, 3) + " (hasard" + NBSP + ": ln 10 ≈ 2,30)."
-      : "Perte d'entraînement et de validation, avec la ligne du hasard ln 10 ≈ 2,30.");
+        + decimal(last.loss, 3) + ", validation " + decimal(last.val_loss, 3)
+        + (random ? " (hasard" + NBSP + ": " + random.text + ")." : ".")
+      : "Perte d'entraînement et de validation" + (random ? ", avec la ligne du hasard " + random.text : "") + ".");
   }
 
   // ---- Tables --------------------------------------------------------------------------------------
@@ -566,11 +580,7 @@
 
   function argmaxRows(values, classes) {
     const out = [];
-    for (let i = 0; i < values.length / classes; i++) {
-      let best = 0;
-      for (let j = 1; j < classes; j++) if (values[i * classes + j] > values[i * classes + best]) best = j;
-      out.push(best);
-    }
+    for (let i = 0; i < values.length / classes; i++) out.push(R.argmax(values.subarray(i * classes, (i + 1) * classes)));
     return out;
   }
 

@@ -1,5 +1,6 @@
-/* The dense network in plain JavaScript, shared by the Démo and « Rejouer l'apprentissage »:
-   decoding the exported arrays (base64, little-endian), the forward pass and French numbers. */
+/* The dense network in plain JavaScript, the one copy every page uses (Démo, « Rejouer l'apprentissage »,
+   « Entraîner dans le navigateur »): decoding the exported arrays (base64, little-endian), the forward
+   pass, softmax, the chance-level loss and French numbers. Its NumPy twin: pipeline/common/numeric.py. */
 (function () {
   "use strict";
 
@@ -49,17 +50,20 @@
     return out;
   }
 
+  // Softmax : des scores aux probabilités, positives et de somme 1.
+  function softmax(z) {
+    const top = Math.max(...z);            // décalés : mêmes probabilités, sans débordement
+    const exps = z.map((v) => Math.exp(v - top));
+    const total = exps.reduce((a, b) => a + b, 0);
+    return exps.map((e) => e / total);
+  }
+
   // Fonction d'activation, appliquée à la sortie de chaque couche dense.
   function activate(z, activation) {
     if (activation === "relu") return z.map((v) => Math.max(0, v));
     if (activation === "sigmoid") return z.map((v) => 1 / (1 + Math.exp(-v)));
     if (activation === "tanh") return z.map((v) => Math.tanh(v));
-    if (activation === "softmax") {
-      const top = Math.max(...z);          // softmax, sans débordement
-      const exps = z.map((v) => Math.exp(v - top));
-      const total = exps.reduce((a, b) => a + b, 0);
-      return exps.map((e) => e / total);
-    }
+    if (activation === "softmax") return softmax(z);
     return z;                              // linéaire
   }
 
@@ -78,6 +82,11 @@
     return { outputs, scores, probabilities: x };
   }
   // # --8<-- [end:forward]
+
+  // The loss of a network that gives 1/classes to every class: −ln(1/classes) = ln(classes).
+  function chanceLoss(classes) {
+    return Math.log(classes);
+  }
 
   function argmax(values) {
     let best = 0;
@@ -107,6 +116,6 @@
     return row;
   }
 
-  window.Reseau = { NBSP, decode, loadNetwork, dense, activate, forward, argmax, decimal, percent, integer,
-                    galleryRow };
+  window.Reseau = { NBSP, decode, loadNetwork, dense, softmax, activate, forward, chanceLoss, argmax, decimal, percent,
+                    integer, galleryRow };
 })();

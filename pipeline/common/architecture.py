@@ -1,4 +1,4 @@
-"""The trained network's own description (its layer list) and its forward pass in NumPy, for every reader.
+"""The trained network's own description (its layer list), and its weights named for the NumPy core, for every reader.
 
 Training writes `architecture.json` beside `weights.npz` (as a checkpoint carries its model's
 arguments); the Démo's export, the worked example, the figures and the pages read it here, so none
@@ -12,12 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.common import numeric
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import atomic_write_json, read_json
 
 FILE = "architecture.json"
 SUPPORTED = ("Flatten", "Dense", "Dropout")  # what the export, the Démo and the pages know how to compute
-ACTIVATIONS = ("relu", "softmax", "linear", "sigmoid", "tanh")
+ACTIVATIONS = numeric.ACTIVATIONS  # the ones the NumPy core and docs/assets/reseau.js compute
 
 
 @dataclass(frozen=True)
@@ -127,42 +128,15 @@ def read(folder: Path) -> Architecture:
                             detail=f"{type(exc).__name__}: {exc}") from None
 
 
-def activate(z: np.ndarray, activation: str) -> np.ndarray:
-    if activation == "relu":
-        return np.maximum(0.0, z)
-    if activation == "softmax":
-        e = np.exp(z - z.max(axis=-1, keepdims=True))  # shifted: same probabilities, no overflow
-        return e / e.sum(axis=-1, keepdims=True)
-    if activation == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-z))
-    if activation == "tanh":
-        return np.tanh(z)
-    return z  # linear
-
-
-@dataclass
-class Pass:
-    """One forward pass: each Dense layer's scores (before activation) and outputs (after)."""
-    scores: list[np.ndarray]
-    outputs: list[np.ndarray]
-
-    @property
-    def probabilities(self) -> np.ndarray:
-        return self.outputs[-1]
-
-    @property
-    def logits(self) -> np.ndarray:
-        return self.scores[-1]
-
-
-def forward(architecture: Architecture, weights: dict, images: np.ndarray) -> Pass:
-    """The network's prediction in float64, as Keras computes it at inference (Dropout does nothing then)."""
-    x = np.asarray(images, dtype=np.float64).reshape(len(images), -1)
-    scores, outputs = [], []
+def dense_layers(architecture: Architecture, weights: dict) -> list[tuple]:
+    """Each Dense layer's (kernel, bias, activation), in order, from the arrays named as in weights.npz."""
+    layers = []
     for index, layer in enumerate(architecture.dense, start=1):
         kernel, bias = weight_names(index)
-        z = x @ weights[kernel].astype(np.float64) + weights[bias].astype(np.float64)
-        x = activate(z, layer.activation)
-        scores.append(z)
-        outputs.append(x)
-    return Pass(scores, outputs)
+        layers.append((weights[kernel], weights[bias], layer.activation))
+    return layers
+
+
+def forward(architecture: Architecture, weights: dict, images: np.ndarray) -> numeric.Pass:
+    """The network's prediction in float64 (numeric.forward), as Keras computes it at inference."""
+    return numeric.forward(dense_layers(architecture, weights), images)

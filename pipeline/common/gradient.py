@@ -1,9 +1,9 @@
-"""Backpropagation in NumPy: the loss of the trained network and its gradient for every weight, from its record.
+"""Gradient descent on the run's own weights: its loss, its gradient for every weight array (by name), a step, a line.
 
-What Keras does at each batch, written out so the figures can show it without TensorFlow: a forward
-pass (architecture.forward), the mean softmax cross-entropy, then the chain rule layer after layer,
-from the loss back to the first Dense layer. Any number of Dense layers; Dropout does nothing here,
-as at inference. For softmax followed by cross-entropy the first step is the famous ∂ℓ/∂z = p − y.
+What Keras does at each batch, for the figures to show it without TensorFlow. The arithmetic (forward
+pass, mean softmax cross-entropy, backpropagation, ∂ℓ/∂z = p − y) is pipeline/common/numeric.py's;
+here the arrays are named as in weights.npz (W1, b1, W2, b2, …). Any number of Dense layers; Dropout
+does nothing here, as at inference.
 """
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.common.architecture import Architecture, forward, weight_names
+from pipeline.common import numeric
+from pipeline.common.architecture import Architecture, dense_layers, forward, weight_names
 
 
 @dataclass
@@ -25,47 +26,16 @@ class Gradient:
 
 def mean_loss(arch: Architecture, weights: dict, images: np.ndarray, labels: np.ndarray) -> float:
     """Mean cross-entropy −ln p_y over the images (pixels already in [0, 1])."""
-    probabilities = forward(arch, weights, images).probabilities
-    labels = np.asarray(labels).astype(int)
-    return float(-np.log(np.maximum(probabilities[np.arange(len(labels)), labels], 1e-300)).mean())
-
-
-def _activation_slope(z: np.ndarray, output: np.ndarray, activation: str) -> np.ndarray:
-    """The derivative of a hidden layer's activation at its scores z (output = activation(z))."""
-    if activation == "relu":
-        return (z > 0).astype(np.float64)
-    if activation == "sigmoid":
-        return output * (1.0 - output)
-    if activation == "tanh":
-        return 1.0 - output ** 2
-    if activation == "linear":
-        return np.ones_like(z)
-    raise ValueError(f"activation {activation!r} : pas de dérivée pour une couche cachée")
+    return numeric.mean_cross_entropy(forward(arch, weights, images).probabilities, labels)
 
 
 def backward(arch: Architecture, weights: dict, images: np.ndarray, labels: np.ndarray) -> Gradient:
     """The mean loss and ∂L/∂(every weight), by backpropagation (float64)."""
-    labels = np.asarray(labels).astype(int)
-    x = np.asarray(images, dtype=np.float64).reshape(len(images), -1)
-    run = forward(arch, weights, x)
-    n = len(labels)
-    p = run.probabilities
-    loss = float(-np.log(np.maximum(p[np.arange(n), labels], 1e-300)).mean())
-    one_hot = np.zeros_like(p)
-    one_hot[np.arange(n), labels] = 1.0
-    delta = (p - one_hot) / n  # ∂L/∂z of the output layer: softmax and cross-entropy together
-    output_delta = delta
+    loss, layer_grads, output_delta = numeric.backward(dense_layers(arch, weights), images, labels)
     grads: dict[str, np.ndarray] = {}
-    dense = arch.dense
-    for index in range(len(dense), 0, -1):
+    for index in range(len(layer_grads), 0, -1):  # output layer first: step_facts ranks equal gradients in this order
         kernel, bias = weight_names(index)
-        inputs = run.outputs[index - 2] if index > 1 else x
-        grads[kernel] = inputs.T @ delta
-        grads[bias] = delta.sum(axis=0)
-        if index > 1:  # back through this layer's weights, then the previous layer's activation
-            previous = dense[index - 2]
-            delta = (delta @ weights[kernel].astype(np.float64).T) * _activation_slope(
-                run.scores[index - 2], run.outputs[index - 2], previous.activation)
+        grads[kernel], grads[bias] = layer_grads[index - 1]
     return Gradient(loss, grads, output_delta)
 
 

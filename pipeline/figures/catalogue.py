@@ -11,7 +11,7 @@ import inspect
 import numpy as np
 
 from pipeline.figures import charts, learning, network, style
-from pipeline.common import architecture, fr
+from pipeline.common import architecture, fr, numeric
 from pipeline.common.early_stopping import replay_all
 from pipeline.data.dataset import CLASS_NAMES
 
@@ -111,7 +111,7 @@ def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabi
             "hidden_layers": [{"units": int(h.size), "active": int((h > 0).sum())} for h in worked_hidden],
             "logits": [float(v) for v in worked.logits[0]],
             "probabilities": [float(v) for v in worked.probabilities[0]],
-            "loss": float(-np.log(worked.probabilities[0][true])),
+            "loss": numeric.mean_cross_entropy(worked.probabilities, [true]),
             "top_logit_class": int(worked.logits[0].argmax()),
             "sum_probabilities": float(worked.probabilities[0].sum()),
         },
@@ -164,7 +164,7 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
                    f"À droite, la perte d'entraînement passe de {fr.decimal(h['loss'][0], 3)} à "
                    f"{fr.decimal(h['loss'][-1], 3)} et celle de validation de {fr.decimal(h['val_loss'][0], 3)} "
                    f"à {fr.decimal(h['val_loss'][-1], 3)}, sur une échelle logarithmique avec la ligne du hasard "
-                   f"(ln 10 ≈ {fr.decimal(charts.RANDOM_LOSS, 2)}), et un zoom en échelle linéaire sur la perte de "
+                   f"(ln {charts.CLASSES} ≈ {fr.decimal(charts.RANDOM_LOSS, 2)}), et un zoom en échelle linéaire sur la perte de "
                    f"validation : minimum {fr.decimal(min(h['val_loss']), 3)} à l'époque {low + 1}"
                    + (f", puis jusqu'à {fr.decimal(h['val_loss'][peak], 3)} à l'époque {peak + 1}. " if peak > low
                       else ". ") +

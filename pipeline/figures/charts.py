@@ -7,10 +7,13 @@ import numpy as np
 from matplotlib.ticker import FixedLocator, LogLocator, NullFormatter
 
 from pipeline.common.fr import NBSP, decimal, integer
+from pipeline.common.numeric import chance_loss
+from pipeline.data.dataset import CLASS_NAMES
 from pipeline.figures.style import (BLUE, CURVE_COLOURS, GREY, IMAGE_STYLE, VERMILION, french_ticks,
                                     hatch, legend_below, percent_axis, percent_floor, plt)
 
-RANDOM_LOSS = math.log(10)  # cross-entropy of a network that gives 1/10 to every class
+CLASSES = len(CLASS_NAMES)
+RANDOM_LOSS = chance_loss(CLASSES)  # cross-entropy of a network that gives 1/CLASSES to every class
 # Candidate ticks of the logarithmic loss axis, roundest first (1 2 5, then 3, then 1,5 4 7 per decade).
 _LOG_TICK_TIERS = tuple(tuple(m * 10.0 ** e for e in range(-2, 3) for m in mantissas)
                         for mantissas in ((1, 2, 5), (3,), (1.5, 4, 7)))
@@ -72,7 +75,7 @@ def learning_curves(history: dict, best_epoch: int, stop_epoch: int, stopped_ear
     percent_axis(ax_acc.yaxis)
 
     ax_loss.axhline(RANDOM_LOSS, color=GREY, linestyle=(0, (6, 3)), linewidth=1.5,
-                    label=f"Hasard : ln 10 ≈ {decimal(RANDOM_LOSS, 2)}")
+                    label=f"Hasard : ln {CLASSES} ≈ {decimal(RANDOM_LOSS, 2)}")
     ax_loss.set_title("Perte : entraînement et validation")
     ax_loss.set_ylabel("Perte (entropie croisée)\néchelle logarithmique")
     _log_loss_axis(ax_loss, [*history["loss"], *history["val_loss"], RANDOM_LOSS])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.common import gradient
+from pipeline.common import gradient, numeric
 from pipeline.common.architecture import forward, weight_names
 from pipeline.common.fr import decimal, integer
 from pipeline.figures.style import (BLUE, GREEN, GREY, IMAGE_STYLE, ORANGE, VERMILION, WEIGHT_CMAP,
@@ -145,7 +145,8 @@ def step_facts(arch, weights: dict, image, label: int, learning_rate: float) -> 
     result = gradient.backward(arch, weights, x, y)
     after = gradient.step(weights, result.grads, learning_rate)
     before_p = forward(arch, weights, x).probabilities[0]
-    after_p = forward(arch, after, x).probabilities[0]
+    after_pass = forward(arch, after, x)
+    after_p = after_pass.probabilities[0]
     moves = []
     for name, grad in result.grads.items():
         flat = np.abs(grad).ravel()
@@ -161,7 +162,7 @@ def step_facts(arch, weights: dict, image, label: int, learning_rate: float) -> 
     moved = np.abs(result.grads[first_kernel]).sum(axis=1) > 0
     return {"label": int(label), "learning_rate": float(learning_rate), "delta": [float(v) for v in result.output_delta[0]],
             "before": [float(v) for v in before_p], "after": [float(v) for v in after_p],
-            "loss_before": result.loss, "loss_after": float(-np.log(after_p[int(label)])),
+            "loss_before": result.loss, "loss_after": numeric.mean_cross_entropy(after_pass.probabilities, y),
             "top": top, "neuron": column, "neuron_change": [float(v) for v in -learning_rate * result.grads[first_kernel][:, column]],
             "lit_pixels": int(pixels.sum()), "moved_pixel_rows": int(moved.sum()),
             "moved_only_lit": bool(np.all(moved <= pixels)), "gradient_norm": gradient.norm(result.grads)}

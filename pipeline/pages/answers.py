@@ -7,13 +7,14 @@ When it does, the answer is "unknown": the pages then quote a measured run, neve
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from pipeline.common import fr
 from pipeline.common.early_stopping import direction, replay_run
+from pipeline.common.numeric import chance_loss
+from pipeline.data.dataset import CLASS_NAMES
 
-RANDOM_LOSS = math.log(10)  # cross-entropy of a network that gives 1/10 to each of the 10 classes
+RANDOM_LOSS = chance_loss(len(CLASS_NAMES))  # ln 10: the loss of a network that gives 1/10 to each class
 LOSS_RISE = 0.01  # validation loss must rise this much above its minimum to call it a rise (as context.py)
 BATCH_VARIANT = 128  # the batch-size exercise
 PATIENCE_VARIANT = 1  # the patience exercise (5 if the run already uses 1)

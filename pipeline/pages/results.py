@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import math
 
-from pipeline.common import fr
+import numpy as np
+
+from pipeline.common import fr, numeric
 from pipeline.figures.catalogue import FEMININE, taken_for
 from pipeline.figures.style import percent_floor
 from pipeline.pages.network_context import ORDINALS
@@ -218,7 +220,7 @@ def worked(w: dict, names) -> dict:
     order = sorted(range(len(logits)), key=lambda k: -logits[k])
     top, second = order[0], order[1]
     gap = logits[top] - logits[second]
-    ratio = math.exp(gap)
+    ratio = numeric.probability_ratio(logits[top], logits[second])
     return {
         "index": str(w["index"]), "true": names[w["true"]], "predicted": names[w["predicted"]],
         "right": w["true"] == w["predicted"],
@@ -242,13 +244,15 @@ def worked(w: dict, names) -> dict:
 
 def softmax_demo(classes: int) -> dict:
     """Softmax and cross-entropy on SOFTMAX_SCORES, and the loss of a network that answers at random."""
-    exps = [math.exp(z) for z in SOFTMAX_SCORES]
-    total = sum(exps)
-    rows = [{"z": fr.integer(z), "exp": fr.decimal(e, 3), "p": fr.decimal(e / total, 3),
-             "percent": fr.percent(e / total, 1), "loss": fr.decimal(-math.log(e / total), 3)}
-            for z, e in zip(SOFTMAX_SCORES, exps)]
-    return {"rows": rows, "sum": fr.decimal(total, 3), "classes": classes,
-            "random_p": fr.decimal(1 / classes, 2), "random_loss": fr.decimal(-math.log(1 / classes), 2)}
+    scores = np.asarray(SOFTMAX_SCORES, dtype=np.float64)
+    exps, probabilities = numeric.exponentials(scores), numeric.softmax(scores)
+    # −ln p of each class, as the loss would be were it the true one
+    losses = numeric.cross_entropy(np.tile(probabilities, (len(scores), 1)), np.arange(len(scores)))
+    rows = [{"z": fr.integer(z), "exp": fr.decimal(e, 3), "p": fr.decimal(p, 3),
+             "percent": fr.percent(p, 1), "loss": fr.decimal(loss, 3)}
+            for z, e, p, loss in zip(SOFTMAX_SCORES, exps, probabilities, losses)]
+    return {"rows": rows, "sum": fr.decimal(exps.sum(), 3), "classes": classes,
+            "random_p": fr.decimal(1 / classes, 2), "random_loss": fr.decimal(numeric.chance_loss(classes), 2)}
 
 
 def limits(facts: dict) -> dict:

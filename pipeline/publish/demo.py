@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.common import architecture
+from pipeline.common import architecture, numeric
 from pipeline.data import dataset
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import atomic_write_bytes, atomic_write_json, read_json
@@ -77,7 +77,7 @@ def network_from_payload(payload: dict) -> tuple[architecture.Architecture, dict
     return architecture.Architecture((layers[0].inputs,), tuple(layers)), weights
 
 
-def forward(arch: architecture.Architecture, weights: dict, images: np.ndarray) -> architecture.Pass:
+def forward(arch: architecture.Architecture, weights: dict, images: np.ndarray) -> numeric.Pass:
     """The shared NumPy forward pass on uint8 images (pixels / 255, as the lesson normalises them)."""
     return architecture.forward(arch, weights, images.reshape(len(images), -1) / 255.0)
 

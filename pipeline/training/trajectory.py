@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.common import architecture
+from pipeline.common import architecture, numeric
 from pipeline.common.io import atomic_write_json
 
 FILE_JSON, FILE_WEIGHTS = "trajectory.json", "trajectory.npz"
+# −ln p on max(p, 1e-12), as every recorded trajectory was scored: a snapshot's loss stays comparable with
+# earlier builds (the core's own floor only keeps −ln 0 finite; the two differ only for p < 1e-12).
+LOSS_FLOOR = 1e-12
 
 
 def first_epoch_updates(updates_per_epoch: int, steps_per_execution: int) -> list[int]:
@@ -68,10 +71,9 @@ class Recorder:
 def scores(arch: architecture.Architecture, weights: dict, images: np.ndarray, labels: np.ndarray) -> dict:
     """Loss (mean cross-entropy) and exactitude of one set of weights, in NumPy (float64)."""
     p = architecture.forward(arch, weights, images.reshape(len(images), -1)).probabilities
-    right = p[np.arange(len(labels)), labels]
     # Rounded to 10 decimals: NumPy's threaded matrix products may differ in the last bit from one run to
     # the next, and a rebuild must write the same file (tests/test_reproducible.py).
-    return {"loss": round(float(-np.log(np.maximum(right, 1e-12)).mean()), 10),
+    return {"loss": round(numeric.mean_cross_entropy(p, labels, floor=LOSS_FLOOR), 10),
             "accuracy": round(float((p.argmax(axis=1) == labels).mean()), 10)}
 
 
