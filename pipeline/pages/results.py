@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from pipeline.common import fr
-from pipeline.figures.catalogue import FEMININE, taken_for
+from pipeline.common.classes import indefinite_article, taken_for
 from pipeline.figures.style import percent_floor
 from pipeline.pages.network_context import ORDINALS
 
@@ -222,7 +222,7 @@ def worked(w: dict, names) -> dict:
     return {
         "index": str(w["index"]), "true": names[w["true"]], "predicted": names[w["predicted"]],
         "right": w["true"] == w["predicted"],
-        "article": "des" if names[w["true"]] == "Baskets" else "une" if names[w["true"]] in FEMININE else "un",
+        "article": indefinite_article(names[w["true"]]),
         # Each hidden layer: its width, its active units (> 0) for this image, the others.
         "layers": [{"units": h["units"], "active": h["active"], "inactive": h["units"] - h["active"],
                     "ordinal": ORDINALS[i] if i < len(ORDINALS) else f"{i + 1}ᵉ"}
