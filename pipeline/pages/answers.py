@@ -14,7 +14,7 @@ from pipeline.common import fr
 from pipeline.common.early_stopping import direction, replay_run
 
 RANDOM_LOSS = math.log(10)  # cross-entropy of a network that gives 1/10 to each of the 10 classes
-LOSS_RISE = 0.01  # validation loss must rise this much above its minimum to call it a rise (as context.py)
+LOSS_RISE = 0.01  # validation loss must rise this much above its minimum to call it a rise (as values.py)
 BATCH_VARIANT = 128  # the batch-size exercise
 PATIENCE_VARIANT = 1  # the patience exercise (5 if the run already uses 1)
 LONG_RUN = 40  # the "no early stop" exercise: epochs: 40 and patience: 40
