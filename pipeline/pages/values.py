@@ -56,6 +56,7 @@ def demo(raw: dict, asset_bytes: int) -> dict:
 
 
 def run(metrics: dict, run_info: dict) -> dict:
+    """The run's key, seed and parameters, and the sizes of its data sets (every page's footer cites it)."""
     p = metrics["params"]
     return {
         "key": run_info["key"],
@@ -68,6 +69,7 @@ def run(metrics: dict, run_info: dict) -> dict:
 
 
 def data(info: dict, names) -> dict:
+    """The data set's shapes, pixels and class counts, and whether the classes are balanced."""
     counts = info["class_counts"]
     ratio = max(counts) / max(min(counts), 1)
     return {
@@ -97,6 +99,7 @@ def data(info: dict, names) -> dict:
 
 
 def training(metrics: dict) -> dict:
+    """The training's epochs, scores and stop, and the facts that say whether it overfitted."""
     h = metrics["history"]
     p = metrics["params"]["early_stopping"]
     best = metrics["best_epoch"]
