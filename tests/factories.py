@@ -187,7 +187,7 @@ def make_provenance() -> dict:
 
 def make_artifacts(counts=None, bench=None, arch: architecture.Architecture | None = None, **metric_overrides):
     """Hand-made versions of every file the pages read, as the pages stage would load them."""
-    from pipeline.pages.context import Artifacts
+    from pipeline.pages.artifacts import Artifacts
 
     metrics, data_info = make_metrics(**metric_overrides), make_data_info(counts)
     return Artifacts(

@@ -22,7 +22,9 @@ def flat(text: str) -> str:
 
 
 def placement(*args) -> str:
-    return results.comparison(*args)["placement"].replace(NB, " ")
+    """The placement's sentences as the pages write them (templates/_comparaison.md.jinja)."""
+    macros = rendering.make_environment(ROOT / "templates", ROOT, "site").get_template("_comparaison.md.jinja")
+    return str(macros.module.placement(results.comparison(*args))).replace(NB, " ")
 
 
 def test_one_run_is_compared_with_the_test_set_s_own_margin_and_says_so():

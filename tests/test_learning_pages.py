@@ -35,6 +35,15 @@ def test_the_one_step_example_cites_the_facts_of_the_figure():
     assert all(fr.decimal(w["gradient"], 3) in row for w, row in zip(step["top"], rows))
 
 
+
+def test_a_weight_of_the_first_layer_and_a_hidden_bias_are_named_in_correct_french():
+    def edit(facts):
+        move = facts["step"]["top"][0]
+        facts["step"]["top"] = [dict(move, name="W1", index=[12, 4]), dict(move, name="b1", index=[4])]
+    page, _ = training_page(edit)
+    assert "| le poids qui relie le pixel 12 (ligne 1, colonne 13) au neurone caché 5 |" in page
+    assert "| le biais du neurone 5 de la couche cachée 1 |" in page
+
 def rate_items(page: str) -> list[str]:
     """The bullets of the learning rates, each with its continuation line."""
     block = page[page.index("- **η = "):page.index("Le fond de cette tranche")]

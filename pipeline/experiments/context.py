@@ -104,7 +104,7 @@ def _question(q: dict, params: dict) -> dict:
         "rows": [_row(v) for v in variants],
         "best": facts and facts["best"]["label"], "exceeds": bool(facts and facts["exceeds"]),
         "conclusion": _conclusion(q, facts, metric) if facts else EXTRAS[q["id"]]({v["id"]: v for v in variants}),
-        "alt": _alt(q),
+        "labels": [v["label"] for v in variants],  # the figure's curves, named in its alt text
     }
 
 
@@ -200,12 +200,6 @@ def _protocol(q: dict, facts: dict) -> str:
             f"{fr.integer(honest['fit_size'])} : l'écart mêle les deux effets. Le protocole honnête annonçait "
             f"{fr.percent(_m(honest, 'val_accuracy'), 2)} sur son jeu de validation, avant de mesurer le test "
             f"une seule fois.")
-
-
-def _alt(q: dict) -> str:
-    return (f"Deux graphiques, époque par époque : exactitude et perte de validation moyennes sur "
-            f"{len(q['seeds'])} graines, avec leur écart type en bande, pour " +
-            ", ".join(v["label"] for v in q["variants"]) + ".")
 
 
 def _variability(raw: dict, params: dict) -> dict | None:

@@ -12,6 +12,7 @@ import numpy as np
 
 from pipeline.figures import charts, learning, network, style
 from pipeline.common import architecture, fr, numeric
+from pipeline.common.classes import taken_for
 from pipeline.common.early_stopping import replay_all
 from pipeline.data.dataset import CLASS_NAMES
 
@@ -23,17 +24,6 @@ WEIGHT_QUANTILE = inspect.signature(network.weight_limit).parameters["quantile"]
 # The README's own figures: copied byte for byte into README_FOLDER (committed, so GitHub shows them).
 README_FOLDER = "rapport/"
 README_FIGURES = ("exemples", "repartition", "courbes", "confusion")
-# Grammatical gender of the French class names, for « 68 Chemise prises pour T-shirt/haut ».
-FEMININE = {"Robe", "Sandale", "Chemise", "Baskets", "Bottine"}
-
-
-def taken_for(name: str, count: int = 1) -> str:
-    """Past participle of « prendre » agreeing with a class name: pris, prise, prises."""
-    if name not in FEMININE:
-        return "pris"
-    return "prise" if count == 1 else "prises"
-
-
 def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabilities, weights,
              arch: architecture.Architecture, validation: tuple | None = None,
              trajectory: dict | None = None) -> tuple[dict, dict]:

@@ -15,7 +15,7 @@ from pipeline.common.numeric import chance_loss
 from pipeline.data.dataset import CLASS_NAMES
 
 RANDOM_LOSS = chance_loss(len(CLASS_NAMES))  # ln 10: the loss of a network that gives 1/10 to each class
-LOSS_RISE = 0.01  # validation loss must rise this much above its minimum to call it a rise (as context.py)
+LOSS_RISE = 0.01  # validation loss must rise this much above its minimum to call it a rise (as values.py)
 BATCH_VARIANT = 128  # the batch-size exercise
 PATIENCE_VARIANT = 1  # the patience exercise (5 if the run already uses 1)
 LONG_RUN = 40  # the "no early stop" exercise: epochs: 40 and patience: 40

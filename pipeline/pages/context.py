@@ -1,29 +1,29 @@
-"""Turn the run's artifacts into ready-to-print French values and facts for the templates (no TensorFlow)."""
+"""Which values each page receives: one list per template, each value declaring the artifacts it reads.
+
+VALUES holds every value a template can print, under the name the templates use, with the artifacts
+it reads and the function that turns them into French (numbers already formatted by
+pipeline/common/fr.py, and facts that choose among the template's sentences). PAGES lists, for each
+template of the nav (and rapport.md.jinja, rendered a second time as the README), the values it uses
+and nothing more; tests/test_page_contexts.py parses the templates and checks that both agree.
+COMMON is what every page gets on top of its list. A value is built only when a page being rendered
+asks for it, and an artifact read only when a value needs it (pipeline/pages/artifacts.py). No TensorFlow.
+"""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any, Callable
 
-from pipeline.common import architecture, fr
-from pipeline.pages import learning_context, network_context
-from pipeline.pages.answers import build_answers
 from pipeline.common.early_stopping import replay_all
-from pipeline.build.deps import closure
+from pipeline.common.errors import PipelineError
 from pipeline.data.dataset import CLASS_NAMES
-from pipeline.pages.results import (comparison, limits, references, softmax_demo, results_on_test, weights,
-                                      worked)
-from pipeline.figures.style import percent_floor
-from pipeline.common.io import read_json
 from pipeline.experiments.context import build as build_experiments, test_accuracy_over_seeds
-from pipeline.pages.run_context import build_run_context
+from pipeline.figures.style import percent_floor
+from pipeline.pages import complete_build, learning_context, network_context, replay_context, run_context, values
+from pipeline.pages.answers import build_answers
+from pipeline.pages.artifacts import Artifacts, Declared
 from pipeline.pages.live_training import build as build_live
-from pipeline.pages import complete_build, replay_context
+from pipeline.pages.results import comparison, limits, references, results_on_test, softmax_demo, weights, worked
 from pipeline.tuning.context import build as build_tuning
-from pipeline.common.schema import Metrics, read_metrics
-
-BALANCE_TOLERANCE = 1.5  # max/min class count above which we call the training set unbalanced
-OVERFIT_MIN_RISE = 0.01  # validation loss must rise this much above its minimum to call it overfitting
 
 # The seed (the user's exercise) has two steps: « Étape 1 » is all the code, « Étape 2 » is the report.
 # Each page says which part of the seed it covers; the home page lists them all.
@@ -41,245 +41,161 @@ SEED_STEPS = {
 
 
 @dataclass(frozen=True)
-class Artifacts:
-    """Every file the pages read, parsed: what build_context turns into French values and facts."""
-    data_info: dict  # artifacts/data.json
-    metrics: Metrics  # runs/<key>/metrics.json
-    architecture: architecture.Architecture  # runs/<key>/architecture.json: the trained network's layers
-    figures: dict  # artifacts/figures.json
-    demo: dict  # artifacts/demo.json
-    run: dict  # runs/<key>/run.json: key, date and duration of the training
-    timings: dict  # runs/<key>/timings.json
-    outputs: dict  # runs/<key>/outputs.json: what the lesson's sections printed
-    provenance: dict  # git state, package versions, machine (computed before the build)
-    bench: dict | None = None  # bench/results/latest.json, if measured
-    experiments: dict | None = None  # artifacts/experiments.json (make experiences), if measured
-    tuning: dict | None = None  # artifacts/tuning.json (make reglage), if searched
-    sweep_bench: dict | None = None  # bench/records/complete-build.json (committed, by bench.sweep --full), if any
-    demo_asset_bytes: int = 0  # docs/assets/demo.{js,css}, downloaded with the Démo
-    stages: tuple = ()  # the stage table (pipeline/build/stages.py), shown on the maintainers' page
-    carnet: dict | None = None  # artifacts/carnet.json: the notebook and script to download, Colab link
-    trajectory: dict | None = None  # runs/<key>/trajectory.json: the same seed to `epochs`, never stopped
-    rejouer: dict | None = None  # artifacts/rejouer.json: the replay page's snapshots and sizes
-    rejouer_asset_bytes: int = 0  # docs/assets/{reseau,rejouer}.{js,css}, downloaded with the replay
-    live: dict | None = None  # artifacts/entrainer.json: the subset exported for « Entraîner dans le navigateur »
-    tfjs: dict | None = None  # artifacts/tfjs.json: the TensorFlow.js files copied into the site
+class Value:
+    """One value the templates print: the artifacts it reads (fields of Artifacts) and how it is built."""
+    reads: tuple[str, ...]
+    build: Callable[[Any], Any]
 
 
-def load_artifacts(job) -> Artifacts:
-    """Read what the earlier stages of this build wrote (the one place pages read files)."""
-    from pipeline.build.stages import table as stages_table
-
-    run_dir = job.input("train", "artifacts/runs/{key}/")
-    assets = [job.root / "docs" / "assets" / name for name in ("reseau.js", "demo.js", "demo.css")]
-    return Artifacts(
-        data_info=read_json(job.input("data", "artifacts/data.json")),
-        metrics=read_metrics(run_dir / "metrics.json"),
-        architecture=architecture.read(run_dir),
-        figures=read_json(job.input("figures", "artifacts/figures.json")),
-        demo=read_json(job.input("demo", "artifacts/demo.json")),
-        run=read_json(run_dir / "run.json"),
-        timings=read_json(run_dir / "timings.json"),
-        outputs=read_json(run_dir / "outputs.json"),
-        provenance=job.inputs["provenance"],
-        bench=_optional_json(job.root / "bench" / "results" / "latest.json"),
-        experiments=_optional_json(job.root / "artifacts" / "experiments.json"),
-        tuning=_optional_json(job.root / "artifacts" / "tuning.json"),
-        sweep_bench=_optional_json(job.root / "bench" / "records" / "complete-build.json"),
-        demo_asset_bytes=sum(path.stat().st_size for path in assets if path.exists()),
-        stages=tuple(stages_table(job.root)),
-        carnet=read_json(job.input("carnet", "artifacts/carnet.json")),
-        trajectory=_optional_json(run_dir / "trajectory.json"),
-        rejouer=read_json(job.input("rejouer", "artifacts/rejouer.json")),
-        rejouer_asset_bytes=sum(path.stat().st_size for path in (
-            job.root / "docs" / "assets" / name for name in ("reseau.js", "rejouer.js", "rejouer.css"))
-            if path.exists()),
-        live=read_json(job.input("navigateur", "artifacts/entrainer.json")),
-        tfjs=read_json(job.input("tfjs", "artifacts/tfjs.json")),
-    )
+def _metrics(a) -> dict:
+    return a.metrics.to_dict()
 
 
-def build_context(a: Artifacts) -> dict:
-    """Everything the templates print, formatted in French, plus boolean facts to choose explanations."""
-    names = CLASS_NAMES
-    metrics = a.metrics.to_dict()
-    training = _training(metrics)
-    provenance = {**a.provenance, "params": metrics["params"], "trained": a.run.get("finished", ""),
-                  "training_seconds": a.run.get("seconds", 0.0), "dataset_sha256": a.data_info["checksums"]}
-    return {
-        "names": names,
-        "run": _run(metrics, a.run),
-        "data": _data(a.data_info, names),
-        "model": network_context.build(a.architecture),
-        "training": training,
-        "test": results_on_test(metrics, names),
-        "figures": a.figures["alt"],  # figures[name]: the alt text, written by pipeline/figures/catalogue.py
-        "references": references(metrics),
-        "comparison": comparison(metrics["test"]["accuracy"], metrics["sizes"]["test"],
-                                 test_accuracy_over_seeds(a.experiments, metrics["params"], a.run["key"])),
-        "figure_examples": [{"index": str(x["index"]), "true": names[x["true"]],
-                             "predicted": names[x["predicted"]], "probability": percent_floor(x["probability"])}
-                            for x in a.figures["examples"]],
-        "worked": worked(a.figures["worked"], names),
-        "softmax_demo": softmax_demo(len(names)),
-        "limits": limits(a.figures),
-        "weights": weights(a.figures),
-        "curve_colours": a.figures["curve_colours"],  # the words for the learning curves' colours
-        "seed_steps": {page: {"step": step, "part": part} for page, (step, part) in SEED_STEPS.items()},
-        "readme": {"folder": a.figures["readme_folder"], "figures": a.figures["readme_figures"]},
-        "outputs": {**a.outputs, "fit_log": _without_durations(a.outputs.get("fit_log", ""))},
-        "demo": _demo(a.demo, a.demo_asset_bytes),
-        "rejouer": replay_context.build(a.rejouer, metrics["params"], a.rejouer_asset_bytes),
-        "stages": [_stage(stage, {s.name: s.label for s in a.stages}) for stage in a.stages],
-        "downloads": _downloads(a.carnet),  # « Télécharger le carnet » (macro telecharger)
-        # Measured answers (make experiences); None unless measured with these parameters and this code.
-        "experiments": build_experiments(a.experiments, metrics["params"], a.run["key"]),
-        # The settings search (make reglage); None unless searched with these parameters and this code.
-        "reglage": build_tuning(a.tuning, metrics["params"], a.run["key"]),
-        "complete_build": complete_build.build(metrics["params"], a.sweep_bench),  # the README's « site complet »
-        "answers": build_answers(metrics, a.figures, a.trajectory),  # the exercises' answers, from this run
-        # Every EarlyStopping rule on the whole trajectory (None without one: older runs, variants).
-        "regles": a.trajectory and replay_all(a.trajectory, metrics["params"], metrics),
-        # « Entraîner dans le navigateur »; None (page not published) without the exported subset.
-        "live": build_live(a.live, a.tfjs, metrics, a.experiments, a.run["key"]),
-        "learning": learning_context.build(a.figures, names, len(a.architecture.dense), metrics["history"]),  # step 3: slice and one step
-        **build_run_context(a.timings, provenance, a.bench),
-    }
+def _comparison(a) -> dict:
+    m = _metrics(a)
+    seeds = test_accuracy_over_seeds(a.experiments, m["params"], a.run["key"])
+    return comparison(m["test"]["accuracy"], m["sizes"]["test"], seeds)
 
 
-_DURATIONS = re.compile(r" - \d+s - \d+(?:\.\d+)?(?:s|ms|us)/step")
+def _figure_examples(a) -> list[dict]:
+    return [{"index": str(x["index"]), "true": CLASS_NAMES[x["true"]], "predicted": CLASS_NAMES[x["predicted"]],
+             "probability": percent_floor(x["probability"])} for x in a.figures["examples"]]
 
 
-def _without_durations(log: str) -> str:
-    """Keras's log with each epoch's wall time and time per step replaced by « … »: they change from one
-    run to the next, and a rebuild must give the same pages (the Reproductibilité page gives them)."""
-    return _DURATIONS.sub(" - …", log)
+def _regles(a) -> dict | None:
+    """Every EarlyStopping rule on the whole trajectory (None without one: older runs, variants)."""
+    m = _metrics(a)
+    return a.trajectory and replay_all(a.trajectory, m["params"], m)
 
 
-def _optional_json(path: Path):
-    try:
-        return read_json(path)
-    except (OSError, ValueError):
-        return None
+def _learning(a) -> dict:
+    """Step 3's slice and one step, and the curves' zoom on the validation loss."""
+    return learning_context.build(a.figures, CLASS_NAMES, len(a.architecture.dense), _metrics(a)["history"])
 
 
-def _downloads(carnet: dict | None) -> dict | None:
-    """The notebook and the script (link, file name, size « 16 ko »), and the Colab link or None."""
-    if not carnet:
-        return None
-    files = {kind: {**f, "size": fr.kilobytes(f["bytes"])} for kind, f in carnet["files"].items()}
-    return {**files, "colab": carnet.get("colab")}
+def _repro(a) -> dict:
+    return run_context.repro(a.timings, a.provenance, _metrics(a)["params"], a.run, a.data_info["checksums"])
 
 
-def _stage(stage, labels: dict[str, str]) -> dict:
-    """One row of the maintainers' table: what a stage reads (params, stages, files, code) and writes."""
-    reads = ["tous les paramètres"] if stage.params == ("*",) else [f"`{p}`" for p in stage.params]
-    reads += [f"étape « {labels[name]} »" for name in stage.after] + [f"`{name}`" for name in stage.files]
-    reads += [{"dataset": "les 4 fichiers vérifiés", "provenance": "l'état git et les versions"}[name]
-              for name in stage.inputs]
-    pages = [out for out in stage.outputs if out.startswith("docs/") and out.endswith(".md")]
-    writes = ([f"{len(pages)} pages `docs/*.md`"] if pages else []) + [
-        f"`{out}`" for out in stage.outputs if out not in pages]
-    module, function = stage.run.split(":")
-    return {"name": stage.name, "label": stage.label, "function": f"`{function}` (`pipeline/{module.replace('.', '/')}.py`)",
-            "reads": ", ".join(reads) or "—", "writes": ", ".join(writes),
-            "code": ", ".join(f"`{name}`" for name in closure(stage.module))}
+def _stages(a) -> list[dict]:
+    labels = {stage.name: stage.label for stage in a.stages}
+    return [values.stage_row(stage, labels) for stage in a.stages]
 
 
-def _demo(raw: dict, asset_bytes: int) -> dict:
-    """The Démo's export facts plus the same numbers written in French."""
-    total = sum(raw["sizes"].values()) + asset_bytes
-    return {**raw,
-            "count_fr": fr.integer(raw["count"]), "params_fr": fr.integer(raw["params"]),
-            "weights_kb": fr.kilobytes(raw["sizes"]["poids.js"]), "images_kb": fr.kilobytes(raw["sizes"]["images.js"]),
-            "raw_weights_kb": fr.kilobytes(raw["raw_weights_bytes"]), "assets_kb": fr.kilobytes(asset_bytes),
-            "total_bytes": total, "total_kb": fr.kilobytes(total),
-            "multiplications": fr.integer(raw["multiplications"]),
-            "heavy": total > raw["budget_bytes"], "budget_kb": fr.kilobytes(raw["budget_bytes"]),  # a wider network than the seed's: the page says what it costs
-            "max_difference_fr": fr.scientific(raw["max_difference"]),
-            "keras_correct_fr": fr.integer(raw["keras_correct"])}
+RUN = ("metrics", "run")  # a value that depends on this run's parameters and key (stale measurements are None)
+VALUES: dict[str, Value] = {
+    "run": Value(RUN, lambda a: values.run(_metrics(a), a.run)),
+    "names": Value((), lambda a: CLASS_NAMES),
+    "seed_steps": Value((), lambda a: {page: {"step": step, "part": part}
+                                       for page, (step, part) in SEED_STEPS.items()}),
+    "data": Value(("data_info",), lambda a: values.data(a.data_info, CLASS_NAMES)),
+    "model": Value(("architecture",), lambda a: network_context.build(a.architecture)),
+    "training": Value(("metrics",), lambda a: values.training(_metrics(a))),
+    "test": Value(("metrics",), lambda a: results_on_test(_metrics(a), CLASS_NAMES)),
+    "references": Value(("metrics",), lambda a: references(_metrics(a))),
+    "comparison": Value((*RUN, "experiments"), _comparison),
+    # figures[name]: the alt text, written with the figure by pipeline/figures/catalogue.py
+    "figures": Value(("figures",), lambda a: a.figures["alt"]),
+    "readme": Value(("figures",), lambda a: {"folder": a.figures["readme_folder"],
+                                             "figures": a.figures["readme_figures"]}),
+    "figure_examples": Value(("figures",), _figure_examples),
+    "worked": Value(("figures",), lambda a: worked(a.figures["worked"], CLASS_NAMES)),
+    "softmax_demo": Value((), lambda a: softmax_demo(len(CLASS_NAMES))),
+    "limits": Value(("figures",), lambda a: limits(a.figures)),
+    "weights": Value(("figures",), lambda a: weights(a.figures)),
+    "curve_colours": Value(("figures",), lambda a: a.figures["curve_colours"]),  # the curves' colour words
+    "learning": Value(("figures", "architecture", "metrics"), _learning),
+    "outputs": Value(("outputs",), lambda a: {**a.outputs,
+                                              "fit_log": values.without_durations(a.outputs.get("fit_log", ""))}),
+    # The exercises' answers, from this run (and its trajectory, when recorded).
+    "answers": Value(("metrics", "figures", "trajectory"),
+                     lambda a: build_answers(_metrics(a), a.figures, a.trajectory)),
+    "regles": Value(("metrics", "trajectory"), _regles),
+    "downloads": Value(("carnet",), lambda a: values.downloads(a.carnet)),  # « Télécharger le carnet »
+    "demo": Value(("demo", "demo_asset_bytes"), lambda a: values.demo(a.demo, a.demo_asset_bytes)),
+    "rejouer": Value(("metrics", "rejouer", "rejouer_asset_bytes"),
+                     lambda a: replay_context.build(a.rejouer, _metrics(a)["params"], a.rejouer_asset_bytes)),
+    # « Entraîner dans le navigateur »; None (page not published) without the exported subset.
+    "live": Value((*RUN, "live", "tfjs", "experiments"),
+                  lambda a: build_live(a.live, a.tfjs, _metrics(a), a.experiments, a.run["key"])),
+    # Measured answers (make experiences); None unless measured with these parameters and this code.
+    "experiments": Value((*RUN, "experiments"),
+                         lambda a: build_experiments(a.experiments, _metrics(a)["params"], a.run["key"])),
+    # The settings search (make reglage); None unless searched with these parameters and this code.
+    "reglage": Value((*RUN, "tuning"), lambda a: build_tuning(a.tuning, _metrics(a)["params"], a.run["key"])),
+    # The README's « site complet »: runs counted from the plans, durations from bench.sweep --full.
+    "complete_build": Value(("metrics", "sweep_bench"), lambda a: complete_build.build(_metrics(a)["params"],
+                                                                                       a.sweep_bench)),
+    "repro": Value((*RUN, "timings", "provenance", "data_info"), _repro),
+    "bench": Value(("bench",), lambda a: run_context.bench(a.bench)),
+    "stages": Value(("stages",), _stages),
+}
+
+# Every page gets `run`: the footer macro (templates/_macros.md.jinja) names the run's key and seed on each.
+COMMON = ("run",)
+# The values each template uses beyond COMMON, in the nav's order (the macros it imports included).
+PAGES: dict[str, tuple[str, ...]] = {
+    "index.md.jinja": ("model", "training", "test", "experiments", "reglage", "downloads", "seed_steps"),
+    "donnees.md.jinja": ("names", "data", "training", "outputs", "figures", "readme", "downloads", "seed_steps"),
+    "modele.md.jinja": ("data", "model", "training", "test", "comparison", "worked", "softmax_demo",
+                        "figures", "readme", "downloads", "seed_steps"),
+    "entrainement.md.jinja": ("data", "model", "training", "outputs", "answers", "regles", "learning",
+                              "experiments", "figures", "readme", "downloads", "seed_steps"),
+    "performances.md.jinja": ("training", "answers", "learning", "curve_colours", "experiments",
+                              "figures", "readme", "downloads", "seed_steps"),
+    "evaluation.md.jinja": ("data", "model", "outputs", "test", "references", "comparison", "figure_examples",
+                            "limits", "weights", "experiments", "figures", "readme", "downloads", "seed_steps"),
+    "demo.md.jinja": ("data", "model", "demo"),
+    "rejouer.md.jinja": ("rejouer",),
+    "entrainer.md.jinja": ("data", "demo", "live"),
+    "rapport.md.jinja": ("data", "model", "training", "test", "references", "comparison", "limits",
+                         "complete_build", "figures", "readme", "seed_steps"),
+    "experiences.md.jinja": ("experiments", "reglage"),
+    "variabilite.md.jinja": ("experiments",),
+    "reglage.md.jinja": ("reglage",),
+    "reproductibilite.md.jinja": ("repro", "bench", "experiments"),
+    "mainteneurs.md.jinja": ("stages",),
+}
 
 
-def _run(metrics: dict, run_info: dict) -> dict:
-    p = metrics["params"]
-    return {
-        "key": run_info["key"],
-        "params": p,
-        "seed": p["seed"],
-        "validation_split": p["validation"] == "split",
-        "validation_percent": fr.percent(p["validation_fraction"], 0),
-        "sizes": {k: fr.integer(v) for k, v in metrics["sizes"].items()},
-    }
+def page_values(template: str) -> tuple[str, ...]:
+    """The values a template receives: COMMON, then its own list in PAGES."""
+    if template not in PAGES:
+        raise PipelineError(f"aucune liste de valeurs pour le gabarit templates/{template}.",
+                            where="pipeline/pages/context.py",
+                            fix=f"ajoutez « \"{template}\": (…) » à PAGES, avec les valeurs que le gabarit "
+                                "utilise (tests/test_page_contexts.py les trouve dans le gabarit).")
+    return (*COMMON, *PAGES[template])
 
 
-def _data(info: dict, names) -> dict:
-    counts = info["class_counts"]
-    ratio = max(counts) / max(min(counts), 1)
-    return {
-        "train_shape": " × ".join(fr.integer(d) for d in info["train_shape"]),
-        "test_shape": " × ".join(fr.integer(d) for d in info["test_shape"]),
-        "train_count": fr.integer(info["train_shape"][0]),
-        "test_count": fr.integer(info["test_shape"][0]),
-        # as Python prints them (identifiers of code, no thousands space): (60000, 28, 28)
-        "shapes_py": {name: "(" + ", ".join(str(d) for d in info[f"{name}_shape"]) + ("," if len(
-            info[f"{name}_shape"]) == 1 else "") + ")" for name in ("train", "test", "train_labels", "test_labels")},
-        "height": info["train_shape"][1], "width": info["train_shape"][2],
-        "pixels": fr.integer(info["train_shape"][1] * info["train_shape"][2]),
-        "dtype": info["dtype"],
-        "pixel_min": info["pixel_min"], "pixel_max": info["pixel_max"],
-        "pixel_mean": fr.decimal(info["pixel_mean"], 1),
-        "pixel_zero_share": fr.percent(info["pixel_zero_share"], 1),
-        "pixel_mean_normalised": fr.decimal(info["pixel_mean"] / 255, 3),
-        "counts": [{"name": n, "count": fr.integer(c), "share": fr.percent(c / sum(counts))}
-                   for n, c in zip(names, counts)],
-        "balanced": ratio <= BALANCE_TOLERANCE,
-        "all_equal": len(set(counts)) == 1,
-        "count_min": fr.integer(min(counts)), "count_max": fr.integer(max(counts)),
-        "class_min": names[counts.index(min(counts))], "class_max": names[counts.index(max(counts))],
-        "ratio": fr.decimal(ratio, 1),
-        "checksums": info["checksums"],
-    }
+def page_reads(template: str) -> set[str]:
+    """The artifacts a page's values read: what rendering only this page reads from disk."""
+    return {name for key in page_values(template) for name in VALUES[key].reads}
 
 
-def _training(metrics: dict) -> dict:
-    h = metrics["history"]
-    p = metrics["params"]["early_stopping"]
-    best = metrics["best_epoch"]
-    run = metrics["epochs_run"]
-    val_loss = h["val_loss"]
-    best_val_loss_epoch = val_loss.index(min(val_loss)) + 1
-    gap_first = val_loss[0] - h["loss"][0]
-    gap_last = val_loss[-1] - h["loss"][-1]
-    overfitting = run > best_val_loss_epoch and val_loss[-1] > min(val_loss) + OVERFIT_MIN_RISE
-    b = best - 1
-    return {
-        "epochs_max": metrics["params"]["epochs"],
-        "learning_rate": fr.decimal(metrics["learning_rate"], 3),
-        "epochs_run": run,
-        "best_epoch": best,
-        "stopped_early": metrics["stopped_early"],
-        "restored": metrics["restored_best"],
-        "monitor": p["monitor"], "patience": p["patience"],
-        "monitor_fr": "la perte de validation" if p["monitor"] == "val_loss" else "l'exactitude de validation",
-        "epochs_after_best": run - best,
-        "first": {"loss": fr.decimal(h["loss"][0], 3), "val_loss": fr.decimal(val_loss[0], 3),
-                  "accuracy": fr.percent(h["accuracy"][0]), "val_accuracy": fr.percent(h["val_accuracy"][0])},
-        "best": {"loss": fr.decimal(h["loss"][b], 3), "val_loss": fr.decimal(val_loss[b], 3),
-                 "accuracy": fr.percent(h["accuracy"][b]), "val_accuracy": fr.percent(h["val_accuracy"][b])},
-        "last": {"loss": fr.decimal(h["loss"][-1], 3), "val_loss": fr.decimal(val_loss[-1], 3),
-                 "accuracy": fr.percent(h["accuracy"][-1]), "val_accuracy": fr.percent(h["val_accuracy"][-1])},
-        "min_val_loss": fr.decimal(min(val_loss), 3),
-        "min_val_loss_epoch": best_val_loss_epoch,
-        "gap_first": fr.decimal(gap_first, 3), "gap_last": fr.decimal(gap_last, 3),
-        "gap_first_abs": fr.decimal(abs(gap_first), 3), "gap_last_abs": fr.decimal(abs(gap_last), 3),
-        "gap_first_negative": gap_first < 0, "gap_last_negative": gap_last < 0,
-        "gap_grew": gap_last > gap_first + OVERFIT_MIN_RISE,
-        "overfitting": overfitting,
-        "train_loss_fell": h["loss"][-1] < h["loss"][0],
-        "rows": [{"epoch": i + 1, "loss": fr.decimal(h["loss"][i], 4), "val_loss": fr.decimal(val_loss[i], 4),
-                  "accuracy": fr.percent(h["accuracy"][i], 2), "val_accuracy": fr.percent(h["val_accuracy"][i], 2)}
-                 for i in range(run)],
-        "batches_per_epoch": fr.integer(-(-metrics["sizes"]["fit"] // metrics["params"]["batch_size"])),
-        "batches_raw": -(-metrics["sizes"]["fit"] // metrics["params"]["batch_size"]),  # as Keras prints it
-        "batches_128": fr.integer(-(-metrics["sizes"]["fit"] // 128)),  # for the batch-size exercise
-    }
+def builder_of(template: str) -> str:
+    """Where a page's values are chosen, for the message of an undefined variable in its template."""
+    return f"PAGES[\"{template}\"] (pipeline/pages/context.py)"
+
+
+class PageContexts:
+    """Each page's values from one build's artifacts: a value several pages share is built once."""
+
+    def __init__(self, artifacts: Artifacts):
+        self._artifacts, self._built = artifacts, {}
+
+    def value(self, key: str):
+        if key not in self._built:
+            spec = VALUES[key]
+            self._built[key] = spec.build(Declared(self._artifacts, spec.reads, key))
+        return self._built[key]
+
+    def __call__(self, template: str) -> dict:
+        """The context one template is rendered with: its values and nothing else."""
+        return {key: self.value(key) for key in page_values(template)}
+
+
+def build_context(artifacts: Artifacts) -> dict:
+    """Every value of every page in one dictionary (tests render any page with it)."""
+    contexts = PageContexts(artifacts)
+    return {key: contexts.value(key) for key in VALUES}

@@ -6,18 +6,17 @@ from pipeline.figures.learning import eta_text
 from pipeline.figures.style import percent_floor
 
 
-def _weight(move: dict, dense_count: int, names) -> str:
-    """Where a weight sits, in words: W2[58, 7] -> « du neurone caché 59 vers la sortie Baskets »."""
+def _position(move: dict, dense_count: int, names) -> dict:
+    """Where a weight sits (W2[58, 7]: from hidden neuron 59 to the output Baskets), as facts; the words
+    are templates/entrainement.md.jinja's (macro poids)."""
     layer = int(move["name"][1:])
     i, j = move["index"] if len(move["index"]) == 2 else (None, move["index"][0])
-    if move["name"].startswith("b"):
-        target = f"la sortie {names[j]}" if layer == dense_count else f"le neurone {j + 1} de la couche cachée {layer}"
-        return f"le biais de {target}"
-    source = (f"le pixel {i} (ligne {i // 28 + 1}, colonne {i % 28 + 1})" if layer == 1
-              else f"le neurone caché {i + 1}" + (f" de la couche {layer - 1}" if dense_count > 2 else ""))
-    target = f"la sortie {names[j]}" if layer == dense_count else (
-        f"le neurone caché {j + 1}" + (f" de la couche {layer}" if dense_count > 2 else ""))
-    return f"le poids qui relie {source} à {target}"
+    pixel = i if layer == 1 and i is not None else None
+    return {"bias": move["name"].startswith("b"), "layer": layer, "deep": dense_count > 2,
+            "output": names[j] if layer == dense_count else None, "to_neuron": j + 1,
+            "from_neuron": i + 1 if i is not None else None,
+            "pixel": pixel, "row": None if pixel is None else pixel // 28 + 1,
+            "column": None if pixel is None else pixel % 28 + 1}
 
 
 def build(figures: dict, names, dense_count: int, history: dict) -> dict:
@@ -51,7 +50,7 @@ def build(figures: dict, names, dense_count: int, history: dict) -> dict:
             "loss_fell": s["loss_after"] < s["loss_before"],
             "neuron": s["neuron"] + 1, "lit_pixels": fr.integer(s["lit_pixels"]),
             "dark_pixels": fr.integer(784 - s["lit_pixels"]), "moved_only_lit": s["moved_only_lit"],
-            "top": [{"where": _weight(m, dense_count, names), "before": fr.decimal(m["before"], 4),
+            "top": [{"where": _position(m, dense_count, names), "before": fr.decimal(m["before"], 4),
                      "after": fr.decimal(m["after"], 4), "gradient": fr.decimal(m["gradient"], 3)}
                     for m in s["top"]],
         },

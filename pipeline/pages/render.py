@@ -1,4 +1,4 @@
-"""Render templates/<page>.md.jinja with the run's context into docs/ pages and the README (no TensorFlow)."""
+"""Render templates/<page>.md.jinja, each with its own values, into docs/ pages and the README (no TensorFlow)."""
 from __future__ import annotations
 
 import re
@@ -11,6 +11,8 @@ from pipeline.common import fr
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import atomic_write_text
 from pipeline.common.mkdocs_config import nav_pages
+from pipeline.pages.artifacts import load_artifacts
+from pipeline.pages.context import PageContexts, builder_of
 
 
 README_TEMPLATE = "rapport.md.jinja"  # the Rapport page, rendered a second time for GitHub as README.md
@@ -70,8 +72,12 @@ def render_math(latex: str, block: bool, target: str) -> str:
 
 
 
-def render_template(env: jinja2.Environment, name: str, context: dict) -> str:
-    """Render one template, turning Jinja's errors into a message naming the template, line and variable."""
+def render_template(env: jinja2.Environment, name: str, context: dict,
+                    builder: str = "pipeline/pages/context.py") -> str:
+    """Render one template, turning Jinja's errors into a message naming the template, line and variable.
+
+    `builder` says where the template's values are chosen: where a missing one is added.
+    """
     try:
         text = env.get_template(name).render(**context)
     except jinja2.TemplateSyntaxError as exc:
@@ -81,7 +87,7 @@ def render_template(env: jinja2.Environment, name: str, context: dict) -> str:
     except jinja2.UndefinedError as exc:
         raise PipelineError(f"variable non définie dans le gabarit : {exc.message}",
                             where=_template_location(exc, name),
-                            fix="corrigez le nom de la variable ou ajoutez-la dans pipeline/pages/context.py.") from None
+                            fix=f"corrigez le nom de la variable ou ajoutez-la dans {builder}.") from None
     except jinja2.TemplateNotFound as exc:
         raise PipelineError(f"gabarit introuvable : {exc.name}", where=f"templates/{name}",
                             fix="vérifiez le nom du fichier inclus ou restaurez-le avec git.") from None
@@ -100,20 +106,34 @@ def _template_location(exc: BaseException, name: str) -> str:
 
 
 def render_all(templates: Path, root: Path, context: dict, pages: list) -> dict[str, str]:
-    """{output path relative to root: Markdown} for every page of the nav, and README.md."""
+    """{output path relative to root: Markdown} for every page of the nav, and README.md, from one context
+    holding every value (pipeline/pages/context.py: build_context; the tests render with it)."""
+    return _render(templates, root, pages, lambda template: context, lambda template: "pipeline/pages/context.py")
+
+
+def render_pages(templates: Path, root: Path, artifacts, pages: list) -> dict[str, str]:
+    """The same pages, each rendered with its own values only (PAGES), built from `artifacts` on demand."""
+    contexts = PageContexts(artifacts)
+    return _render(templates, root, pages, contexts, builder_of)
+
+
+def _render(templates: Path, root: Path, pages: list, context_of, where_of) -> dict[str, str]:
+    """Every page, then the README, with context_of(template); where_of(template) names where its values are chosen."""
     site_env = make_environment(templates, root, "site")
     readme_env = make_environment(templates, root, "readme")
-    outputs = {f"docs/{page.output}": render_template(site_env, page.template, context) for page in pages}
-    outputs["README.md"] = render_template(readme_env, README_TEMPLATE, context)
+    outputs = {f"docs/{page.output}": render_template(site_env, page.template, context_of(page.template),
+                                                      where_of(page.template)) for page in pages}
+    outputs["README.md"] = render_template(readme_env, README_TEMPLATE, context_of(README_TEMPLATE),
+                                           where_of(README_TEMPLATE))
     return outputs
 
 
 def pages_stage(job) -> None:
-    """Stage "pages": render every template in memory first, so one bad template changes no page."""
-    from pipeline.pages.context import build_context, load_artifacts
+    """Stage "pages": render every template in memory first, so one bad template changes no page.
 
-    context = build_context(load_artifacts(job))
-    outputs = render_all(job.root / "templates", job.root, context, nav_pages(job.root / "mkdocs.yml"))
+    Each artifact is read when the first page whose values need it is rendered (pipeline/pages/artifacts.py).
+    """
+    outputs = render_pages(job.root / "templates", job.root, load_artifacts(job), nav_pages(job.root / "mkdocs.yml"))
     readme = outputs.pop("README.md")
     for relative, text in outputs.items():
         atomic_write_text(job.out(relative), text)

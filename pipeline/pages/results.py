@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from pipeline.common import fr, numeric
-from pipeline.figures.catalogue import FEMININE, taken_for
+from pipeline.common.classes import indefinite_article, taken_for
 from pipeline.figures.style import percent_floor
 from pipeline.pages.network_context import ORDINALS
 
@@ -131,62 +131,47 @@ def _de(phrase: str) -> str:
     return "de " + phrase
 
 
-def _cnn_sentence(better: list[str], not_better: list[str]) -> str:
-    """What the cited convolutional networks say about convolution, against this run (starts lowercase)."""
-    if not better:
-        return ("aucun réseau convolutif ne fait mieux que ce réseau dense : la convolution ne suffit pas "
-                "à elle seule.")
-    text = _join(better) + (" fait" if len(better) == 1 else " font") + " mieux que ce réseau dense"
-    if not not_better:
-        return text + "."
-    return (text + f" ; {_join(not_better)}, non : la convolution aide, mais ne suffit pas à elle seule "
-            "(les réglages, le nombre d'époques et la régularisation comptent aussi).")
-
-
 def sampling_error(accuracy: float, images: int) -> float:
     """Standard deviation of an exactitude measured on `images` independent images (binomial)."""
     return math.sqrt(accuracy * (1 - accuracy) / images)
 
 
 def comparison(accuracy: float, images: int, seeds: dict | None = None) -> dict:
-    """Where this network stands among the published results, comparing like with like.
+    """Where this network stands among the published results, comparing like with like; the sentences
+    are templates/_comparaison.md.jinja's.
 
     With `seeds` (the test exactitude over several seeds: mean, std, n), the mean is compared and a
     result counts as passed or trailed only beyond SPREADS seed-to-seed deviations. With one run, the
     sentences speak of « cette exécution » and the margin is the test set's sampling error alone;
     anything closer is « du même ordre ».
     """
-    def cite(r, de=False):
-        return f"{_de(r['short']) if de else r['short']} ({fr.percent(r['accuracy'], r['digits'])})"
-    if seeds and seeds.get("n", 0) >= 2:
+    multi_seed = bool(seeds and seeds.get("n", 0) >= 2)
+    if multi_seed:
         centre, margin = seeds["mean"], SPREADS * seeds["std"]
-        subject = (f"En moyenne sur {seeds['n']} graines ({fr.percent(seeds['mean'], 2)}, écart-type "
-                   f"{fr.points(100 * seeds['std'])}), ce réseau")
-        spread = f"{SPREADS} écarts-types d'une graine à l'autre, soit {fr.points(100 * margin)}"
     else:
         centre, margin = accuracy, SPREADS * sampling_error(accuracy, images)
-        subject = f"Dans cette exécution (une seule graine, {fr.percent(accuracy, 2)}), ce réseau"
-        spread = (f"l'incertitude due au seul jeu de test, {fr.points(100 * margin)} ; d'une graine à "
-                  "l'autre, le résultat varie en plus")
     ranked = sorted(REFERENCES, key=lambda r: r["accuracy"])
-    below = [r for r in ranked if r["accuracy"] < centre - margin]
-    level = [r for r in ranked if abs(r["accuracy"] - centre) <= margin]
-    above = [r for r in ranked if r["accuracy"] > centre + margin]
     cnn = [r for r in ranked if r["kind"] == "convolutif"]
     humans = next(r for r in REFERENCES if r["kind"] == "humains")
     linear = next(r for r in REFERENCES if r["kind"] == "linéaire")
-    placement = ([f"{subject} fait mieux que {_join([cite(r) for r in below])}."] if below else
-                 [f"{subject} ne dépasse nettement aucun des résultats cités."])
-    if level:
-        placement.append(f"Il est du même ordre que {_join([cite(r) for r in level])} : l'écart est plus petit "
-                         f"que {spread}.")
-    if above:
-        placement.append(f"Il reste en dessous {_join([cite(r, True) for r in above])}.")
-    return {"placement": " ".join(placement), "multi_seed": bool(seeds and seeds.get("n", 0) >= 2),
-            "cnn_sentence": _cnn_sentence([cite(r) for r in cnn if r["accuracy"] > centre + margin],
-                                          [cite(r) for r in cnn if r["accuracy"] <= centre + margin]),
+    return {"multi_seed": multi_seed, "spreads": SPREADS, "margin": fr.points(100 * margin),
+            "accuracy": fr.percent(accuracy, 2),
+            "seeds": seeds["n"] if multi_seed else 1,
+            "mean": fr.percent(seeds["mean"], 2) if multi_seed else None,
+            "std": fr.points(100 * seeds["std"]) if multi_seed else None,
+            # The results cited, lowest first: clearly below this network, of the same order, clearly above.
+            "below": [_cited(r) for r in ranked if r["accuracy"] < centre - margin],
+            "level": [_cited(r) for r in ranked if abs(r["accuracy"] - centre) <= margin],
+            "above": [_cited(r) for r in ranked if r["accuracy"] > centre + margin],
+            "cnn_better": [_cited(r) for r in cnn if r["accuracy"] > centre + margin],
+            "cnn_not_better": [_cited(r) for r in cnn if r["accuracy"] <= centre + margin],
             "humans": fr.percent(humans["accuracy"], humans["digits"]),
             "linear": fr.percent(linear["accuracy"], linear["digits"])}
+
+
+def _cited(r: dict) -> dict:
+    """A published result as a sentence names it: « la régression logistique », « de la … », its exactitude."""
+    return {"name": r["short"], "of": _de(r["short"]), "accuracy": fr.percent(r["accuracy"], r["digits"])}
 
 
 def references(metrics: dict) -> list[dict]:
@@ -224,7 +209,7 @@ def worked(w: dict, names) -> dict:
     return {
         "index": str(w["index"]), "true": names[w["true"]], "predicted": names[w["predicted"]],
         "right": w["true"] == w["predicted"],
-        "article": "des" if names[w["true"]] == "Baskets" else "une" if names[w["true"]] in FEMININE else "un",
+        "article": indefinite_article(names[w["true"]]),
         # Each hidden layer: its width, its active units (> 0) for this image, the others.
         "layers": [{"units": h["units"], "active": h["active"], "inactive": h["units"] - h["active"],
                     "ordinal": ORDINALS[i] if i < len(ORDINALS) else f"{i + 1}ᵉ"}

@@ -8,15 +8,12 @@ import statistics
 
 from pipeline.common import fr
 
-def build_run_context(timings: dict, manifest: dict, bench: dict | None) -> dict:
+
+def repro(timings: dict, provenance: dict, params: dict, run_info: dict, checksums: dict) -> dict:
+    """What made this run and when: the provenance computed before the build, plus the run's own record."""
+    m = {**provenance, "params": params, "trained": run_info.get("finished", ""),
+         "training_seconds": run_info.get("seconds", 0.0), "dataset_sha256": checksums}
     per_epoch = timings.get("epoch_seconds") or [0.0]
-    return {
-        "repro": _provenance(manifest, per_epoch),
-        "bench": _bench(bench) if isinstance(bench, dict) else None,
-    }
-
-
-def _provenance(m: dict, per_epoch: list[float]) -> dict:
     return {
         "trained": fr.date_time(m["trained"]) or "inconnue",
         "commit": m["git"]["commit"][:12], "dirty": m["git"]["dirty"],
@@ -30,8 +27,10 @@ def _provenance(m: dict, per_epoch: list[float]) -> dict:
     }
 
 
-def _bench(b: dict) -> dict | None:
+def bench(b: dict | None) -> dict | None:
     """The last `make bench` (bench/results/latest.json); an unreadable file is ignored, not fatal."""
+    if not isinstance(b, dict):
+        return None
     try:
         machine = b["machine"]
         candidates = [{"label": c["label"],

@@ -42,7 +42,7 @@ def build(raw: dict | None, params: dict, run_key: str) -> dict | None:
         "confirmation": _confirmation(raw),
         "curse": _curse(raw),
         "figures": {"essais": "reglage/essais.png", "effets": "reglage/effets.png"},
-        "alt": _alt(raw, scored),
+        "plot": _plot(raw, scored),
     }
 
 
@@ -134,14 +134,9 @@ def _curse(raw: dict) -> dict:
             "measured": excess > noise}
 
 
-def _alt(raw: dict, scored: list[dict]) -> dict:
-    best, worst = scored[0], scored[-1]
-    return {
-        "essais": (f"Nuage de {len(scored)} points : l'exactitude de validation de chaque essai, de "
-                   f"{fr.percent(worst['value'], 2)} (essai {worst['number']}) à {fr.percent(best['value'], 2)} "
-                   f"(essai {best['number']}, entouré), avec en escalier vert le meilleur score atteint jusque-là "
-                   f"et en tirets gris celui de params.yaml ({fr.percent(raw['seed_run']['val_accuracy'], 2)})."),
-        "effets": (f"{NUMBERS.get(len(raw['search']['space']), len(raw['search']['space']))} petits graphiques, un par réglage : au-dessus de chaque valeur essayée, les exactitudes "
-                   "de validation des essais qui l'ont utilisée et leur moyenne (trait noir) ; la valeur de "
-                   "params.yaml est en gras."),
-    }
+def _plot(raw: dict, scored: list[dict]) -> dict:
+    """What the two figures show, for their alt texts (written in templates/reglage.md.jinja)."""
+    best, worst, panels = scored[0], scored[-1], len(raw["search"]["space"])
+    return {"points": len(scored), "best": fr.percent(best["value"], 2), "best_number": best["number"],
+            "worst": fr.percent(worst["value"], 2), "worst_number": worst["number"],
+            "seed": fr.percent(raw["seed_run"]["val_accuracy"], 2), "panels": NUMBERS.get(panels, panels)}
