@@ -7,7 +7,7 @@ layer, in order.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -46,8 +46,6 @@ class Layer:
 class Architecture:
     input_shape: tuple[int, ...]
     layers: tuple[Layer, ...]
-    # What params.yaml changed in the lesson's network (hidden_units, dropout), said on the pages.
-    adapted: tuple[dict, ...] = field(default_factory=tuple)
 
     @property
     def dense(self) -> list[Layer]:
@@ -77,8 +75,7 @@ class Architecture:
 
     def to_dict(self) -> dict:
         return {"input_shape": list(self.input_shape),
-                "layers": [{k: v for k, v in vars(layer).items() if v is not None} for layer in self.layers],
-                "adapted": list(self.adapted)}
+                "layers": [{k: v for k, v in vars(layer).items() if v is not None} for layer in self.layers]}
 
 
 def weight_names(index: int) -> tuple[str, str]:
@@ -110,7 +107,7 @@ def check_layers(layers: list[dict], where: str) -> None:
 
 def from_dict(raw: dict) -> Architecture:
     layers = tuple(Layer(**layer) for layer in raw["layers"])
-    return Architecture(tuple(raw["input_shape"]), layers, tuple(raw.get("adapted", ())))
+    return Architecture(tuple(raw["input_shape"]), layers)
 
 
 def write(folder: Path, architecture: Architecture) -> None:
