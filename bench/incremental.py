@@ -22,7 +22,7 @@ from bench.measure import copy_project
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 # Runs the build in-process, then reports whether TensorFlow was imported (stderr, last line).
-PROBE = ("import sys; from pipeline.build.cli import main; code = main(['report', '--root', sys.argv[1]]); "
+PROBE = ("import sys; from pipeline.workflow.cli import main; code = main(['report', '--root', sys.argv[1]]); "
          "print('TF_IMPORTED=' + str('tensorflow' in sys.modules), file=sys.stderr); sys.exit(code)")
 SCENARIOS = [  # (name, what changes, target in seconds or None, must retrain)
     ("rien de changé", None, 5.0, False),

@@ -63,7 +63,7 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    from pipeline.build.cache import package_versions  # knows the CPU build's package name
+    from pipeline.workflow.cache import package_versions  # knows the CPU build's package name
 
     versions = package_versions(("tensorflow", "keras", "numpy"))
     return {

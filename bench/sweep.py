@@ -46,8 +46,8 @@ import json, sys
 from pathlib import Path
 from pipeline.data import dataset
 from pipeline.common.config import load_params
-from pipeline.build.runner import Runner
-from pipeline.build.stages import table
+from pipeline.workflow.runner import Runner
+from pipeline.workflow.stages import table
 from pipeline.experiments.sweep import run_sweep
 root, workers, only = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3:] or None
 stages = {s.name: s for s in table(root)}

@@ -32,7 +32,7 @@ def main() -> int:
     args = parser.parse_args()
     import psutil
 
-    from pipeline.build.stages import table
+    from pipeline.workflow.stages import table
     from pipeline.common.config import load_params
     from pipeline.data import dataset
     from pipeline.experiments.questions import with_changes

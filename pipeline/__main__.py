@@ -1,6 +1,6 @@
 """Entry point: `python -m pipeline report`."""
 import sys
 
-from pipeline.build.cli import main
+from pipeline.workflow.cli import main
 
 sys.exit(main())

@@ -41,9 +41,9 @@ def add_recorded_experiments(root: Path) -> None:
     The pages publish experiments measured with this run's parameters and code (questions.is_current):
     the record is rebased on this copy's training key and parameters, computed as the runner does.
     """
-    from pipeline.build import stages
-    from pipeline.build.cache import key_of
-    from pipeline.build.runner import Runner
+    from pipeline.workflow import stages
+    from pipeline.workflow.cache import key_of
+    from pipeline.workflow.runner import Runner
     from pipeline.common.config import load_params
     from pipeline.data import dataset
 

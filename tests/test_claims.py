@@ -103,7 +103,7 @@ def variant(vid, acc, std=0.002, epochs_min=8, reference=False, epochs=20, patie
 
 
 def conclusion(variants):
-    from pipeline.experiments import context
+    from pipeline.experiments import experiments_page as context
 
     q = {"id": "taux_synthetique", "seeds": [42, 43, 44], "variants": variants}
     return context._conclusion(q, context.compare(variants), "val_accuracy").replace(NB, " ")
@@ -119,7 +119,7 @@ def test_a_variant_clearly_worse_than_params_yaml_is_named_and_a_close_one_is_no
 
 
 def test_a_spread_below_the_printed_precision_is_not_printed_as_zero():
-    from pipeline.experiments import context
+    from pipeline.experiments import experiments_page as context
 
     assert context._loss({"mean": 0.3131, "std": 0.00002}) == f"0,313 ± <{NB}0,001"
     assert context._loss({"mean": 0.3131, "std": 0.0042}) == "0,313 ± 0,004"

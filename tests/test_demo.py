@@ -13,8 +13,8 @@ from pipeline.pages import render
 from pipeline.common.config import Params
 from pipeline.data.dataset import CLASS_NAMES
 from pipeline.common.errors import PipelineError
-from pipeline.build.runner import Job, Runner
-from pipeline.build.stages import table
+from pipeline.workflow.runner import Job, Runner
+from pipeline.workflow.stages import table
 from pipeline.common import architecture
 from factories import make_architecture, make_context, make_weights
 

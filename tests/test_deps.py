@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.build import deps
-from pipeline.build.stages import table
+from pipeline.workflow import deps
+from pipeline.workflow.stages import table
 
 ROOT = Path(__file__).resolve().parents[1]
 TENSORFLOW_ALLOWED = ("lesson", "training.", "experiments.sweep")  # the sweep's workers train

@@ -105,7 +105,7 @@ def test_second_build_reuses_everything_and_changes_no_file(built_project, keras
 
 
 def test_rendering_never_imports_tensorflow(built_project):
-    code = ("import sys; from pipeline.build.cli import main; main(['report', '--root', sys.argv[1]]); "
+    code = ("import sys; from pipeline.workflow.cli import main; main(['report', '--root', sys.argv[1]]); "
             "print('TF' if 'tensorflow' in sys.modules else 'NO-TF')")
     result = subprocess.run([sys.executable, "-c", code, str(built_project)], cwd=built_project,
                             capture_output=True, text=True, env={"PYTHONPATH": str(built_project), "PATH": "/usr/bin"})

@@ -21,7 +21,7 @@ from pipeline.common.config import Params, load_params
 from pipeline.pages.context import build_context
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import atomic_write_json, read_json
-from pipeline.build.runner import STAGING, Job, Runner, Stage
+from pipeline.workflow.runner import STAGING, Job, Runner, Stage
 from pipeline.experiments.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -411,7 +411,7 @@ def test_real_training_on_a_dask_cluster_is_reused_by_the_report_runner(tmp_path
     """Two real runs (1 epoch, full data) on two Dask worker processes; `make report`'s runner reuses one."""
     distributed = pytest.importorskip("dask.distributed")
     from pipeline.data import dataset
-    from pipeline.build.stages import table
+    from pipeline.workflow.stages import table
 
     monkeypatch.setenv("KERAS_HOME", str(keras_home))
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -13,8 +13,8 @@ import time
 import pytest
 
 from builds import run_report, set_param
-from pipeline.build import cli
-from pipeline.build.runner import Runner, Stage
+from pipeline.workflow import cli
+from pipeline.workflow.runner import Runner, Stage
 from pipeline.common.config import Params, load_params
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import read_json
@@ -224,7 +224,7 @@ def test_a_whole_build_needs_no_network(project):
 def test_interrupted_while_writing_pages_then_rerun(project, monkeypatch, capsys):
     touch_template(project)
     readme, site = (project / "README.md").read_bytes(), snapshot(project)
-    from pipeline.build import runner
+    from pipeline.workflow import runner
 
     real_write = runner.write_if_changed
     written = []
@@ -355,7 +355,7 @@ def test_only_the_declared_optional_pages_may_be_empty(tmp_path):
 # In a process of its own (Keras reads KERAS_HOME once, at import): the training's last export step breaks.
 BROKEN_EXPORT = ("import sys; import pipeline.training.train as train; "
                  "train.module_level_lines = lambda *a, **k: 1 / 0; "
-                 "from pipeline.build.cli import main; sys.exit(main(['report', '--root', sys.argv[1]]))")
+                 "from pipeline.workflow.cli import main; sys.exit(main(['report', '--root', sys.argv[1]]))")
 
 
 @slow

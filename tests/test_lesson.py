@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.data import dataset
 from pipeline.training import trace
-from pipeline.training import setup, train
+from pipeline.training import tensorflow_runtime as setup, train
 from pipeline.common.config import params_from_dict
 from pipeline.pages.render import code_section
 
@@ -154,7 +154,7 @@ def test_tensorflow_s_import_notices_never_reach_the_terminal_but_other_lines_do
     import subprocess
     import sys
 
-    code = ("import sys; from pipeline.training.setup import import_tensorflow; tf = import_tensorflow(); "
+    code = ("import sys; from pipeline.training.tensorflow_runtime import import_tensorflow; tf = import_tensorflow(); "
             "print('prêt', tf.__version__); print('une vraie erreur', file=sys.stderr)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,

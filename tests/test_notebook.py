@@ -1,4 +1,4 @@
-"""The students' notebook and script (stage "carnet"): built from the lesson, valid, self-contained, runnable.
+"""The students' notebook and script (stage "notebook"): built from the lesson, valid, self-contained, runnable.
 
 Fast tests read what `pipeline.publish.notebook` writes from this project's lesson and templates; the slow
 ones execute the notebook in a real Jupyter kernel and the script with `python`, offline, with the
@@ -27,7 +27,7 @@ from pipeline.pages import render
 from pipeline.common.mkdocs_config import nav_pages
 from pipeline.common.config import EarlyStoppingParams, Params
 from pipeline.pages.render import code_section
-from pipeline.build.runner import Job
+from pipeline.workflow.runner import Job
 from pipeline.common import architecture
 from pipeline.publish.lesson_source import lesson_parameters
 from factories import make_architecture
@@ -233,12 +233,12 @@ def test_script_help_lists_the_parameters(tmp_path, built):
 # -- The stage, the context and the pages -------------------------------------------------------
 
 def test_stage_writes_both_files_and_their_facts_then_is_reused(tmp_path, capsys):
-    from pipeline.build.runner import Runner
-    from pipeline.build.stages import table
+    from pipeline.workflow.runner import Runner
+    from pipeline.workflow.stages import table
 
     root = project_copy(tmp_path)
     stages = {s.name: s for s in table(root)}
-    stage = stages["carnet"]
+    stage = stages["notebook"]
     runner = Runner(root, {})
     architecture.write(root / "artifacts" / "runs" / "abc", make_architecture())
     runner.done["train"] = Job(stages["train"], "abc", root, Params(), {})  # as if training had just run
@@ -258,15 +258,15 @@ def test_stage_writes_both_files_and_their_facts_then_is_reused(tmp_path, capsys
 
 
 def test_stage_declares_every_parameter_it_writes_and_the_pages_wait_for_it():
-    from pipeline.build.stages import table
+    from pipeline.workflow.stages import table
 
     stages = {s.name: s for s in table(ROOT)}
-    declared = stages["carnet"].params
+    declared = stages["notebook"].params
     for p in lesson_parameters(ROOT, Params().to_dict()):
         assert declared == ("*",) or any(p.key == key or p.key.startswith(key + ".") for key in declared), p.key
-    assert "train" in stages["carnet"].after  # its text describes the trained network
-    assert "carnet" in stages["pages"].after
-    assert "pipeline/lesson.py" in stages["carnet"].files
+    assert "train" in stages["notebook"].after  # its text describes the trained network
+    assert "notebook" in stages["pages"].after
+    assert "pipeline/lesson.py" in stages["notebook"].files
 
 
 @pytest.mark.parametrize("config, expected", [

@@ -110,8 +110,8 @@ def test_the_training_calls_every_lesson_function_with_params_yaml_s_values(tiny
     train_.__name__ = "train"
     lesson = types.SimpleNamespace(build_model=build_model, compile_model=compile_model,
                                    make_early_stopping=make_early_stopping, train=train_)
-    monkeypatch.setattr(train.network, "check_supported", lambda *args: None)
-    monkeypatch.setattr(train.network, "describe_model", lambda model: None)
+    monkeypatch.setattr(train.architecture_record, "check_supported", lambda *args: None)
+    monkeypatch.setattr(train.architecture_record, "describe_model", lambda model: None)
     monkeypatch.setattr(train, "epoch_timer", lambda durations: None)  # TensorFlow's callback, not needed here
     params = dataclasses.replace(Params(hidden_units=64, dropout=0.2, learning_rate=0.003, batch_size=64, epochs=2),
                                  early_stopping=EarlyStoppingParams(patience=2))

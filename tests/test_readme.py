@@ -98,6 +98,6 @@ def test_the_readme_reads_no_untracked_measurement_so_a_fresh_clone_regenerates_
         make_artifacts(), sweep_bench=record)), nav_pages(ROOT / "mkdocs.yml"))["README.md"]
     assert "sur le commit `abc1234`" in quoted and "bench/records/complete-build.json" in quoted
     assert "bench/records/complete-build.json" not in readmes[0]
-    stages = (ROOT / "pipeline" / "build" / "stages.py").read_text(encoding="utf-8")
+    stages = (ROOT / "pipeline" / "workflow" / "stages.py").read_text(encoding="utf-8")
     assert "bench/records/complete-build.json" in stages  # a new record rebuilds the README
     assert "bench/results/" not in (ROOT / "pipeline" / "pages" / "complete_build.py").read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ import pytest
 
 from pipeline.common.config import Params
 from pipeline.common.errors import PipelineError
-from pipeline.build.runner import Runner, Stage, _recover_interrupted_swap
+from pipeline.workflow.runner import Runner, Stage, _recover_interrupted_swap
 
 CALLS: list[str] = []
 

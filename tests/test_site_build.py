@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-from pipeline.build import cli
+from pipeline.workflow import cli
 
 
 def snapshot(folder):

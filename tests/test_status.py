@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from builds import set_param
-from pipeline.build.status import reasons_for
+from pipeline.workflow.status import reasons_for
 
 LABELS = {"data": "données", "train": "entraînement", "pages": "pages"}
 

@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from factories import make_artifacts
-from pipeline.build.runner import STAGING, Runner, Stage
+from pipeline.workflow.runner import STAGING, Runner, Stage
 from pipeline.common import fr
 from pipeline.common.config import Params
 from pipeline.common.io import read_json
 from pipeline.pages import render as rendering
 from pipeline.pages.context import build_context
-from pipeline.tuning import context as tuning_context, figures, space
+from pipeline.tuning import figures, space, tuning_page as tuning_context
 from pipeline.tuning.search import TUNING, run_search
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,8 +18,8 @@ from pipeline.common import fr
 CHILD = """
 import json, sys
 from pathlib import Path
-from pipeline.build import stages
-from pipeline.build.runner import Runner
+from pipeline.workflow import stages
+from pipeline.workflow.runner import Runner
 from pipeline.common.config import load_params
 from pipeline.data import dataset
 from pipeline.tuning.search import run_search

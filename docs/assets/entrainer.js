@@ -50,14 +50,14 @@
     const [train, test] = await Promise.all([unpack(raw.train.images), unpack(raw.test.images)]);
     return {
       classes: raw.classes,
-      // Images come in blocks of one per class (pipeline/publish/live_training.py).
+      // Images come in blocks of one per class (pipeline/publish/browser_training.py).
       train: { images: train, labels: Int32Array.from(raw.train.labels), count: raw.train.labels.length,
                block: raw.classes.length },
       test: { images: test, labels: Int32Array.from(raw.test.labels), count: raw.test.labels.length },
     };
   }
 
-  // Same rule as validation_blocks() in pipeline/publish/live_training.py: floor(blocks × fraction)
+  // Same rule as validation_blocks() in pipeline/publish/browser_training.py: floor(blocks × fraction)
   // blocks (one image per class), evenly spread, go to validation; every class stays equally represented.
   function isValidationBlock(k, fraction) {
     return Math.floor((k + 1) * fraction + 1e-9) > Math.floor(k * fraction + 1e-9);

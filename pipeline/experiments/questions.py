@@ -3,7 +3,7 @@
 No TensorFlow here. This module says which runs answer which question (`plan`) and turns the run
 folders they produced into artifacts/experiments.json (`summarise`): per variant, the mean ± standard
 deviation over seeds of what the pages compare. `pipeline/experiments/sweep.py` trains the runs (the training
-stage of `make report`, same keys, same cache); `pipeline/experiments/context.py` writes the French.
+stage of `make report`, same keys, same cache); `pipeline/experiments/experiments_page.py` writes the French.
 """
 from __future__ import annotations
 
@@ -258,7 +258,7 @@ def _flat(values: dict, prefix: str = "") -> dict:
 # -- The figures stage: one overlay per question (no TensorFlow) -----------------------------------
 
 def figures_stage(job) -> None:
-    """Stage "experiences": docs/experiences/<question>.png when experiments.json is current, else nothing."""
+    """Stage "experiments": docs/experiences/<question>.png when experiments.json is current, else nothing."""
     from pipeline.figures import network, style
     from pipeline.common.io import atomic_write_bytes
 

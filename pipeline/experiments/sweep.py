@@ -21,7 +21,7 @@ from pipeline.common import fr
 from pipeline.common.config import Params
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import atomic_write_json, read_json
-from pipeline.build.runner import STAGING, Job, Runner, Stage
+from pipeline.workflow.runner import STAGING, Job, Runner, Stage
 from pipeline.experiments.worker import train_in_worker
 
 RUN = questions.RUN
@@ -142,7 +142,7 @@ def _cached(root: Path, key: str) -> bool:
 def _clean_staging(root: Path) -> None:
     """Workers' private folders left by runs killed in flight (Ctrl-C, kill): never read, removed first.
 
-    A train-<key> folder holding files is what a failed `make report` kept (pipeline/build/runner.py):
+    A train-<key> folder holding files is what a failed `make report` kept (pipeline/workflow/runner.py):
     computed from that key's inputs, it stays for the next attempt; a sweep that trains this key
     empties it before writing its own files.
     """

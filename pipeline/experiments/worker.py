@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from pipeline.build.runner import STAGING, Job, Stage
+from pipeline.workflow.runner import STAGING, Job, Stage
 from pipeline.common.config import Params
 from pipeline.common.errors import PipelineError
 from pipeline.experiments.questions import RUN

@@ -5,7 +5,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Callable
 
-from pipeline.build.stages import table as stage_table
+from pipeline.workflow.stages import table as stage_table
 from pipeline.common import architecture
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import read_json
@@ -29,12 +29,12 @@ class Artifacts:
     tuning: dict | None = None  # artifacts/tuning.json (make reglage), if searched
     sweep_bench: dict | None = None  # bench/records/complete-build.json (committed, by bench.sweep --full), if any
     demo_asset_bytes: int = 0  # docs/assets/demo.{js,css}, downloaded with the Démo
-    stages: tuple = ()  # the stage table (pipeline/build/stages.py), shown on the maintainers' page
-    carnet: dict | None = None  # artifacts/carnet.json: the notebook and script to download, Colab link
+    stages: tuple = ()  # the stage table (pipeline/workflow/stages.py), shown on the maintainers' page
+    carnet: dict | None = None  # artifacts/notebook.json: the notebook and script to download, Colab link
     trajectory: dict | None = None  # runs/<key>/trajectory.json: the same seed to `epochs`, never stopped
-    rejouer: dict | None = None  # artifacts/rejouer.json: the replay page's snapshots and sizes
+    rejouer: dict | None = None  # artifacts/replay.json: the replay page's snapshots and sizes
     rejouer_asset_bytes: int = 0  # docs/assets/{reseau,rejouer}.{js,css}, downloaded with the replay
-    live: dict | None = None  # artifacts/entrainer.json: the subset exported for « Entraîner dans le navigateur »
+    live: dict | None = None  # artifacts/browser_training.json: the subset exported for « Entraîner dans le navigateur »
     tfjs: dict | None = None  # artifacts/tfjs.json: the TensorFlow.js files copied into the site
 
 
@@ -90,11 +90,11 @@ def load_artifacts(job) -> LazyArtifacts:
         "sweep_bench": lambda: _optional_json(root / "bench" / "records" / "complete-build.json"),
         "demo_asset_bytes": assets("reseau.js", "demo.js", "demo.css"),
         "stages": lambda: tuple(stage_table(root)),
-        "carnet": from_stage("carnet", "artifacts/carnet.json"),
+        "carnet": from_stage("notebook", "artifacts/notebook.json"),
         "trajectory": lambda: _optional_json(run_dir / "trajectory.json"),
-        "rejouer": from_stage("rejouer", "artifacts/rejouer.json"),
+        "rejouer": from_stage("replay", "artifacts/replay.json"),
         "rejouer_asset_bytes": assets("reseau.js", "rejouer.js", "rejouer.css"),
-        "live": from_stage("navigateur", "artifacts/entrainer.json"),
+        "live": from_stage("browser_training", "artifacts/browser_training.json"),
         "tfjs": from_stage("tfjs", "artifacts/tfjs.json"),
     })
 

@@ -16,14 +16,14 @@ from typing import Any, Callable
 from pipeline.common.early_stopping import replay_all
 from pipeline.common.errors import PipelineError
 from pipeline.data.dataset import CLASS_NAMES
-from pipeline.experiments.context import build as build_experiments, test_accuracy_over_seeds
+from pipeline.experiments.experiments_page import build as build_experiments, test_accuracy_over_seeds
 from pipeline.figures.style import percent_floor
 from pipeline.pages import complete_build, learning_context, network_context, replay_context, run_context, values
 from pipeline.pages.answers import build_answers
 from pipeline.pages.artifacts import Artifacts, Declared
-from pipeline.pages.live_training import build as build_live
+from pipeline.pages.browser_training_context import build as build_live
 from pipeline.pages.results import comparison, limits, references, results_on_test, softmax_demo, weights, worked
-from pipeline.tuning.context import build as build_tuning
+from pipeline.tuning.tuning_page import build as build_tuning
 
 # The seed (the user's exercise) has two steps: « Étape 1 » is all the code, « Étape 2 » is the report.
 # Each page says which part of the seed it covers; the home page lists them all.

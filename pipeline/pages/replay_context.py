@@ -1,4 +1,4 @@
-"""The « Rejouer l'apprentissage » page's French values, from artifacts/rejouer.json (stage "rejouer")."""
+"""The « Rejouer l'apprentissage » page's French values, from artifacts/replay.json (stage "replay")."""
 from __future__ import annotations
 
 from pipeline.common import fr

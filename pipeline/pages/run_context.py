@@ -1,6 +1,6 @@
 """French values for the Reproductibilité page: provenance, timings, the last benchmark.
 
-(The Variabilité page's spread across seeds comes from the experiments: pipeline/experiments/context.py.)
+(The Variabilité page's spread across seeds comes from the experiments: pipeline/experiments/experiments_page.py.)
 """
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.build.deps import closure
+from pipeline.workflow.deps import closure
 from pipeline.common import fr
 
 BALANCE_TOLERANCE = 1.5  # max/min class count above which we call the training set unbalanced

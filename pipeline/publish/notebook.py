@@ -1,4 +1,4 @@
-"""Stage "carnet": the lesson as a Jupyter notebook and a plain script that students download and run.
+"""Stage "notebook": the lesson as a Jupyter notebook and a plain script that students download and run.
 
 Both are written at each build from the sections of `pipeline/lesson.py` (never a hand-kept copy):
 each code cell of the notebook is one section, exactly as the pages show it (`report.code_section`),
@@ -28,7 +28,7 @@ from pipeline.common.mkdocs_config import Page, load as load_mkdocs, nav_pages
 from pipeline.pages.render import code_section
 
 FOLDER = "docs/telechargements/"  # copied by MkDocs to site/telechargements/
-FACTS = "artifacts/carnet.json"  # names, sizes and the Colab link, for the pages
+FACTS = "artifacts/notebook.json"  # names, sizes and the Colab link, for the pages
 NOTEBOOK = "fashion_mnist.ipynb"
 SCRIPT = "fashion_mnist.py"
 PARAMETERS_TAG = "parameters"  # papermill's tag: injected values go in a cell right after this one
@@ -259,8 +259,8 @@ def build_files(root: Path, params: dict, layers: list[dict]) -> dict[str, str]:
 
 # -- The stage ------------------------------------------------------------------------------------
 
-def carnet_stage(job) -> None:
-    """Stage "carnet": write the notebook and the script, and their names, sizes and Colab link."""
+def notebook_stage(job) -> None:
+    """Stage "notebook": write the notebook and the script, and their names, sizes and Colab link."""
     layers = architecture.read(job.input("train", "artifacts/runs/{key}/")).to_dict()["layers"]
     files = build_files(job.root, job.params.to_dict(), layers)
     folder = job.out(FOLDER)

@@ -170,14 +170,14 @@ def print_frames(snapshots: list[dict], best_epoch: int, per_epoch: int) -> list
 
 
 def replay_stage(job) -> None:
-    """Stage "rejouer": the trajectory within the size budget into docs/rejouer/data/, and three printed frames."""
+    """Stage "replay": the trajectory within the size budget into docs/rejouer/data/, and three printed frames."""
     from pipeline.publish import replay_figure  # matplotlib, only where the figure is drawn
 
     run_dir = job.input("train", "artifacts/runs/{key}/")
     out = job.out("docs/rejouer/")
     out.mkdir(parents=True, exist_ok=True)
     if not (run_dir / trajectory.FILE_WEIGHTS).exists():  # a run without its trajectory: no page to publish
-        atomic_write_json(job.out("artifacts/rejouer.json"), {"absent": True})
+        atomic_write_json(job.out("artifacts/replay.json"), {"absent": True})
         return
     record = read_json(run_dir / trajectory.FILE_JSON)
     stacked = dict(np.load(run_dir / trajectory.FILE_WEIGHTS))
@@ -197,11 +197,11 @@ def replay_stage(job) -> None:
     png, alt = replay_figure.frames_figure(record, stacked, frames, best_epoch, facts["right"], facts["units"])
     atomic_write_bytes(out / PRINT_FIGURE, png)
     facts.update(data_bytes=len(content), figure_bytes=len(png), figure_alt=alt)
-    atomic_write_json(job.out("artifacts/rejouer.json"), facts)
+    atomic_write_json(job.out("artifacts/replay.json"), facts)
 
 
 def summary(job) -> str:
-    facts = read_json(job.final("artifacts/rejouer.json"))
+    facts = read_json(job.final("artifacts/replay.json"))
     if facts.get("absent"):
         return "pas de trajectoire enregistrée : page non publiée"
     return (f"{facts['shipped']} instantanés sur {facts['recorded']}, "

@@ -3,8 +3,8 @@
 Every params.yaml value that changes the training reaches it one way only: as an argument of a lesson
 function, by name (`lesson_arguments`), exactly as the notebook's parameters cell and the script's options
 give it. What the pipeline adds to `pipeline/lesson.py`, in the order it happens:
-1. a quiet TensorFlow, its thread pools sized, one seed for Python, NumPy and TensorFlow (training/setup.py);
-2. the lesson's network checked before any training (Flatten, Dense, Dropout only: training/network.py);
+1. a quiet TensorFlow, its thread pools sized, one seed for Python, NumPy and TensorFlow (training/tensorflow_runtime.py);
+2. the lesson's network checked before any training (Flatten, Dense, Dropout only: training/architecture_record.py);
 3. speed without other arithmetic (SPEED_OPTIONS): `steps_per_execution` and XLA (`jit_compile`) set on
    the compiled model, so the `compile()` students read stays the lesson's;
 4. `fit()` given a timer callback and a log-friendly progress mode, by wrapping the model's `fit`
@@ -34,9 +34,9 @@ from pipeline.common.config import Params, lesson_parameter_key, params_from_dic
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import atomic_write_bytes, atomic_write_json, read_json
 from pipeline.common.schema import Evaluation, Layer, Metrics, Sizes, TestScores, from_dict, read_metrics, write_metrics
-from pipeline.training import evaluate, network, trajectory
-from pipeline.training import background
-from pipeline.training.setup import prepare_tensorflow
+from pipeline.training import evaluate, trajectory
+from pipeline.training import architecture_record, background
+from pipeline.training.tensorflow_runtime import prepare_tensorflow
 from pipeline.training.capture import captured, lesson_figure, tee_stdout
 from pipeline.training.trace import module_level_lines, trace_lines
 
@@ -127,7 +127,7 @@ def fit_lesson(params: Params, arrays: Arrays, lesson, verbose: int | None = Non
         # Keras 3 advises keras.Input over the seed's Flatten(input_shape=...): keep the seed's code.
         warnings.filterwarnings("ignore", message=".*input_shape.*", category=UserWarning)
         model = lesson.build_model(**lesson_arguments(lesson.build_model, params))
-    network.check_supported(model, LESSON.name)
+    architecture_record.check_supported(model, LESSON.name)
     lesson.compile_model(model, **lesson_arguments(lesson.compile_model, params))
     model.steps_per_execution = params.steps_per_execution  # several batches per call: same updates
     # XLA fuses this network's small operations; not with Dropout, whose random numbers make XLA on
@@ -140,7 +140,7 @@ def fit_lesson(params: Params, arrays: Arrays, lesson, verbose: int | None = Non
         early_stop = lesson.make_early_stopping(**lesson_arguments(lesson.make_early_stopping, params))
     history = lesson.train(model, arrays.X_fit, arrays.y_fit, arrays.X_val, arrays.y_val, early_stop,
                            **lesson_arguments(lesson.train, params))
-    return Fit(model, history, early_stop, durations, network.describe_model(model))
+    return Fit(model, history, early_stop, durations, architecture_record.describe_model(model))
 
 
 def run_lesson(params: Params, out_dir: Path, verbose: int | None = None, resume: bool = False) -> Metrics:

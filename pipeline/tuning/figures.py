@@ -88,7 +88,7 @@ def value_label(value) -> str:
 
 
 def figures_stage(job) -> None:
-    """Stage "reglage": docs/reglage/essais.png and effets.png when artifacts/tuning.json is current, else nothing."""
+    """Stage "tuning": docs/reglage/essais.png and effets.png when artifacts/tuning.json is current, else nothing."""
     folder = job.out("docs/reglage/")
     folder.mkdir(parents=True, exist_ok=True)
     raw = read_optional_json(job.root / TUNING)

@@ -17,7 +17,7 @@ import statistics
 import time
 from typing import Callable
 
-from pipeline.build.runner import Runner, Stage
+from pipeline.workflow.runner import Runner, Stage
 from pipeline.common import architecture, fr
 from pipeline.common.config import Params
 from pipeline.common.early_stopping import replay_run

@@ -1,7 +1,7 @@
 """What the settings search may change, and how one proposal becomes a training run and a replayed rule.
 
 No TensorFlow and no Optuna here: the search (`tuning/search.py`) asks Optuna for values of these
-dimensions; the pages (`tuning/context.py`) print them. A trial trains the lesson's network once to
+dimensions; the pages (`tuning/tuning_page.py`) print them. A trial trains the lesson's network once to
 `epochs` without stopping (the trajectory issue's trick): patience and monitor are then replayed on its
 validation history, so the EarlyStopping settings cost no training of their own.
 """

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from pipeline.publish import demo, live_training
+from pipeline.publish import browser_training, demo
 
 NB = "\u00a0"
 READY = "window.entrainer && window.entrainer.state.ready"
@@ -17,7 +17,7 @@ DONE = "window.entrainer.state.attempts.length >= {n} && !window.entrainer.state
 def exported(site_dir):
     """The page's data as Python reads it: the network file and the subset's labels."""
     data = site_dir / "entrainer" / "data"
-    return live_training.read_script(data / "reseau.js"), live_training.read_script(data / "donnees.js")
+    return browser_training.read_script(data / "reseau.js"), browser_training.read_script(data / "donnees.js")
 
 
 def open_page(page, url: str) -> None:
@@ -38,8 +38,8 @@ def train(page, n: int, **fields) -> dict:
 
 
 def expected_split(fraction: float, images: int) -> tuple[int, int]:
-    """Training and validation counts by the Python rule (pipeline/publish/live_training.py)."""
-    val = 10 * int(live_training.validation_blocks(images // 10, fraction).sum())
+    """Training and validation counts by the Python rule (pipeline/publish/browser_training.py)."""
+    val = 10 * int(browser_training.validation_blocks(images // 10, fraction).sum())
     return images - val, val
 
 

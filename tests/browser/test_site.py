@@ -487,7 +487,7 @@ def test_javascript_names_no_font_or_cdn_host(site_dir):
         assert not unexpected, f"{path.name} charge depuis un CDN : {unexpected}"
 
 
-# -- Downloads: the lesson as a notebook and a script (stage "carnet") -------------------------
+# -- Downloads: the lesson as a notebook and a script (stage "notebook") -------------------------
 
 DOWNLOAD_PAGES = ["index.md", "donnees.md", "modele.md", "entrainement.md", "performances.md", "evaluation.md"]
 

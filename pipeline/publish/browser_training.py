@@ -116,7 +116,7 @@ def build_files(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np
     if sizes[DATA_FILE] > MAX_DATA_BYTES:
         raise PipelineError(f"les données de la page pèsent {sizes[DATA_FILE]} octets, plus que {MAX_DATA_BYTES}.",
                             where=f"docs/{DATA_FOLDER}/{DATA_FILE}",
-                            fix="réduisez TRAIN_PER_CLASS dans pipeline/publish/live_training.py.")
+                            fix="réduisez TRAIN_PER_CLASS dans pipeline/publish/browser_training.py.")
     facts = {"train_count": len(train_idx), "test_count": len(test_idx), "train_per_class": TRAIN_PER_CLASS,
              "test_per_class": TEST_PER_CLASS, "sizes": sizes, "raw_image_bytes": int((len(train_idx) + len(test_idx))
                                                                                       * train[0][0].size),
@@ -125,8 +125,8 @@ def build_files(train: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np
     return files, facts
 
 
-def live_training_stage(job) -> None:
-    """Stage "navigateur": the subset and the architecture into docs/entrainer/data/, facts into artifacts/."""
+def browser_training_stage(job) -> None:
+    """Stage "browser_training": the subset and the architecture into docs/entrainer/data/, facts into artifacts/."""
     run_dir = job.input("train", "artifacts/runs/{key}/")
     train, test = dataset.load_numpy()
     architecture = read_architecture(run_dir)
@@ -139,10 +139,10 @@ def live_training_stage(job) -> None:
                                   {"seconds": run.get("seconds", 0.0), "epochs": metrics["epochs_run"]})
     for name, content in files.items():
         atomic_write_bytes(job.out("docs/entrainer/data/") / name, content)
-    atomic_write_json(job.out("artifacts/entrainer.json"), facts)
+    atomic_write_json(job.out("artifacts/browser_training.json"), facts)
 
 
 def summary(job) -> str:
-    facts = read_json(job.final("artifacts/entrainer.json"))
+    facts = read_json(job.final("artifacts/browser_training.json"))
     return (f"{facts['train_count']} images d'entraînement et {facts['test_count']} de test "
             f"({str(round(sum(facts['sizes'].values()) / 1e6, 1)).replace('.', ',')}\u00a0Mo) dans docs/{DATA_FOLDER}/")

@@ -1,10 +1,10 @@
-"""The stage table: each stage of the build, what it reads and what it writes (run by pipeline.build.runner)."""
+"""The stage table: each stage of the build, what it reads and what it writes (run by pipeline.workflow.runner)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from pipeline.common.mkdocs_config import nav_pages
-from pipeline.build.runner import Stage
+from pipeline.workflow.runner import Stage
 
 ALL_PARAMS = ("*",)  # every parameter: a new one in params.yaml reaches training with no edit here
 SITE_PACKAGES = ("mkdocs", "mkdocs-material", "pymdown-extensions", "latex2mathml")
@@ -26,31 +26,31 @@ def table(root: Path) -> list[Stage]:
         Stage("demo", "démo", "publish.demo:demo_stage", "publish.demo:summary",
               params=("seed",), after=("train",), outputs=("docs/demo/data/", "artifacts/demo.json")),
         # « Rejouer l'apprentissage »: the trajectory's snapshots, quantised within the page's size budget.
-        Stage("rejouer", "rejeu", "publish.replay:replay_stage", "publish.replay:summary",
+        Stage("replay", "rejeu", "publish.replay:replay_stage", "publish.replay:summary",
               params=("seed",), after=("train",), versions=("matplotlib",),
-              outputs=("docs/rejouer/", "artifacts/rejouer.json")),
+              outputs=("docs/rejouer/", "artifacts/replay.json")),
         # « Entraîner dans le navigateur »: TensorFlow.js from pinned npm tarballs, and the page's data.
         Stage("tfjs", "tensorflow.js", "publish.tfjs_vendor:vendor_stage", "publish.tfjs_vendor:summary",
               files=("pipeline/publish/licences/",), outputs=("docs/vendor/", "artifacts/tfjs.json")),
-        Stage("navigateur", "navigateur", "publish.live_training:live_training_stage", "publish.live_training:summary",
+        Stage("browser_training", "navigateur", "publish.browser_training:browser_training_stage", "publish.browser_training:summary",
               params=("seed", "epochs", "batch_size", "learning_rate", "validation_fraction", "early_stopping"),
-              after=("data", "train"), outputs=("docs/entrainer/data/", "artifacts/entrainer.json")),
+              after=("data", "train"), outputs=("docs/entrainer/data/", "artifacts/browser_training.json")),
         # The experiments' curves, when artifacts/experiments.json (make experiences) matches this run.
-        Stage("experiences", "expériences", "experiments.questions:figures_stage", "experiments.questions:figures_summary",
+        Stage("experiments", "expériences", "experiments.questions:figures_stage", "experiments.questions:figures_summary",
               after=("train",), files=("artifacts/experiments.json",), versions=("matplotlib",),
               outputs=("docs/experiences/",)),
         # The settings search's figures, when artifacts/tuning.json (make reglage) matches this run.
-        Stage("reglage", "réglage", "tuning.figures:figures_stage", "tuning.figures:summary",
+        Stage("tuning", "réglage", "tuning.figures:figures_stage", "tuning.figures:summary",
               after=("train",), files=("artifacts/tuning.json",), versions=("matplotlib",),
               outputs=("docs/reglage/",)),
         # The lesson as a notebook and a script to download: its parameters are the lesson functions' own
         # (any of params.yaml), its text describes the trained network (the run's architecture record).
-        Stage("carnet", "carnet", "publish.notebook:carnet_stage", "publish.notebook:summary",
+        Stage("notebook", "carnet", "publish.notebook:notebook_stage", "publish.notebook:summary",
               params=ALL_PARAMS, after=("train",),
               files=("pipeline/lesson.py", "templates/", "mkdocs.yml"), versions=("nbformat",),
-              outputs=("docs/telechargements/", "artifacts/carnet.json")),
+              outputs=("docs/telechargements/", "artifacts/notebook.json")),
         Stage("pages", "pages", "pages.render:pages_stage", "pages.render:summary",
-              after=("data", "train", "figures", "demo", "rejouer", "tfjs", "navigateur", "carnet"), inputs=("provenance",),
+              after=("data", "train", "figures", "demo", "replay", "tfjs", "browser_training", "notebook"), inputs=("provenance",),
               files=("templates/", "mkdocs.yml", "pipeline/lesson.py", "docs/assets/",
                      "artifacts/experiments.json", "artifacts/tuning.json", "bench/results/latest.json",
                      "bench/records/complete-build.json"),

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from pipeline.common.errors import PipelineError
-from pipeline.pages.live_training import _validation_count
+from pipeline.pages.browser_training_context import _validation_count
 from pipeline.pages.render import code_section
-from pipeline.publish import live_training, tfjs_vendor
+from pipeline.publish import browser_training, tfjs_vendor
 
 
 def write_weights(folder, *shapes):
@@ -30,22 +30,22 @@ def test_the_page_reads_the_run_s_architecture_record(tmp_path):
     from pipeline.common import architecture
 
     architecture.write(tmp_path, make_architecture((64, 32), dropout=0.2))
-    arch = live_training.read_architecture(tmp_path)
+    arch = browser_training.read_architecture(tmp_path)
     assert arch["input_shape"] == [28, 28]
     assert [(l["kind"], l.get("units"), l.get("activation"), l.get("rate")) for l in arch["layers"]] == [
         ("Flatten", 784, None, None), ("Dense", 64, "relu", None), ("Dropout", 64, None, 0.2),
         ("Dense", 32, "relu", None), ("Dense", 10, "softmax", None)]
-    assert live_training.dense_layers(arch)[0]["params"] == 784 * 64 + 64
+    assert browser_training.dense_layers(arch)[0]["params"] == 784 * 64 + 64
 
 
 def test_a_run_without_record_is_a_clear_error(tmp_path):
     with pytest.raises(PipelineError, match="description du réseau"):
-        live_training.read_architecture(tmp_path)
+        browser_training.read_architecture(tmp_path)
 
 
 def test_every_prefix_of_ten_images_holds_one_image_of_each_class():
     labels = np.repeat(np.arange(10), 60)
-    order = live_training.interleaved(labels, 50, np.random.default_rng(0))
+    order = browser_training.interleaved(labels, 50, np.random.default_rng(0))
     assert len(order) == 500 and len(set(order.tolist())) == 500
     blocks = labels[order].reshape(-1, 10)
     assert all(sorted(block) == list(range(10)) for block in blocks)
@@ -54,7 +54,7 @@ def test_every_prefix_of_ten_images_holds_one_image_of_each_class():
 
 @pytest.mark.parametrize("blocks, fraction", [(500, 0.1), (230, 0.1), (100, 0.25), (7, 0.5)])
 def test_validation_blocks_are_the_fraction_evenly_spread(blocks, fraction):
-    chosen = live_training.validation_blocks(blocks, fraction)
+    chosen = browser_training.validation_blocks(blocks, fraction)
     assert chosen.sum() == int(blocks * fraction + 1e-9)
     gaps = np.diff(np.flatnonzero(chosen))
     assert gaps.size == 0 or gaps.max() - gaps.min() <= 1
@@ -63,23 +63,23 @@ def test_validation_blocks_are_the_fraction_evenly_spread(blocks, fraction):
 
 def test_the_subset_comes_from_its_own_official_sets_and_round_trips(tiny_images, monkeypatch):
     images, labels = tiny_images
-    monkeypatch.setattr(live_training, "TRAIN_PER_CLASS", 3)
-    monkeypatch.setattr(live_training, "TEST_PER_CLASS", 1)
+    monkeypatch.setattr(browser_training, "TRAIN_PER_CLASS", 3)
+    monkeypatch.setattr(browser_training, "TEST_PER_CLASS", 1)
     test_images = 255 - images  # another set: its images differ from every training image
     params = {"epochs": 20, "batch_size": 32, "learning_rate": 0.001, "validation_fraction": 0.1,
               "early_stopping": {"patience": 3, "restore_best_weights": True, "monitor": "val_loss"}}
     arch = {"input_shape": [28, 28], "layers": [{"kind": "Dense", "units": 128}, {"kind": "Dense", "units": 10}]}
-    files, facts = live_training.build_files((images, labels), (test_images, labels), arch, params, seed=1)
+    files, facts = browser_training.build_files((images, labels), (test_images, labels), arch, params, seed=1)
     data = json.loads(files["donnees.js"].decode().split("\n", 1)[1].split("=", 1)[1].strip().rstrip(";"))
     train_idx, test_idx = data["train"]["source_indices"], data["test"]["source_indices"]
-    assert np.array_equal(live_training.unpack_images(data["train"]["images"]), images[train_idx])
-    assert np.array_equal(live_training.unpack_images(data["test"]["images"]), test_images[test_idx])
+    assert np.array_equal(browser_training.unpack_images(data["train"]["images"]), images[train_idx])
+    assert np.array_equal(browser_training.unpack_images(data["test"]["images"]), test_images[test_idx])
     assert data["train"]["labels"] == labels[train_idx].tolist()
     assert np.bincount(data["test"]["labels"], minlength=10).tolist() == [1] * 10
     assert (facts["train_count"], facts["test_count"]) == (30, 10)
     assert facts["defaults"]["hidden_units"] == 128 and facts["defaults"]["train_images"] == 30
     # gzip with mtime 0: the same subset gives the same bytes (the site's key does not churn).
-    again, _ = live_training.build_files((images, labels), (test_images, labels), arch, params, seed=1)
+    again, _ = browser_training.build_files((images, labels), (test_images, labels), arch, params, seed=1)
     assert again == files
 
 
@@ -176,7 +176,7 @@ def page_text(experiments=None) -> str:
     from pathlib import Path
 
     from factories import make_context, make_metrics
-    from pipeline.pages import live_training as page
+    from pipeline.pages import browser_training_context as page
     from pipeline.pages import render
 
     root = Path(__file__).resolve().parents[1]

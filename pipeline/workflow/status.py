@@ -1,6 +1,6 @@
 """`make status`: say which stages the next build would run again and why, running and writing nothing.
 
-Each stage's key is computed as the runner computes it (pipeline/build/runner.py), then compared part
+Each stage's key is computed as the runner computes it (pipeline/workflow/runner.py), then compared part
 by part with what artifacts/manifest.json recorded for the last build: parameters, code files,
 project files, inputs, package versions, and the keys of the stages it reads. A stage whose key
 changed only because an earlier stage's did is said to follow it.
@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline.build import deps, provenance, stages
-from pipeline.build.cache import key_of
-from pipeline.build.runner import MANIFEST, Job, Runner, _fingerprint
+from pipeline.workflow import deps, provenance, stages
+from pipeline.workflow.cache import key_of
+from pipeline.workflow.runner import MANIFEST, Job, Runner, _fingerprint
 from pipeline.common.config import Params
 from pipeline.data import dataset
 

@@ -6,7 +6,7 @@ trains the page's own code with its default settings (lots of 32, Adam, the run'
 plus the usual 10 % for validation. Writes bench/results/entrainer.json and prints one line per
 epoch; the issue's target is at most 3 s per epoch on a 2-core machine.
 
-    .venv/bin/python -m bench.entrainer_navigateur [--epochs 3] [--images 10000] [--cpu]
+    .venv/bin/python -m bench.browser_training [--epochs 3] [--images 10000] [--cpu]
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """French values for the « Entraîner dans le navigateur » page: the exported subset, TensorFlow.js, the Keras run, Expériences.
 
-Reads what the stages "navigateur" (artifacts/entrainer.json) and "tfjs" (artifacts/tfjs.json)
+Reads what the stages "browser_training" (artifacts/browser_training.json) and "tfjs" (artifacts/tfjs.json)
 wrote, the run's metrics, and artifacts/experiments.json when `make experiences` measured it.
 """
 from __future__ import annotations

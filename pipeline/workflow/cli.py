@@ -10,11 +10,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.data import dataset
-from pipeline.build import provenance
-from pipeline.build import stages
+from pipeline.workflow import provenance
+from pipeline.workflow import stages
 from pipeline.common.config import Params, load_params
 from pipeline.common.errors import PipelineError
-from pipeline.build.runner import Runner
+from pipeline.workflow.runner import Runner
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,7 +101,7 @@ def unexpected_error(root: Path) -> str:
 
 def status(root: Path, params_path: Path) -> int:
     """`make status`: which stages the next build would run again, and why; runs and writes nothing."""
-    from pipeline.build.status import explain
+    from pipeline.workflow.status import explain
 
     try:
         print("\n".join(explain(root, load_params(params_path))))

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.build import deps
-from pipeline.build.cache import file_digests, key_of, package_versions
+from pipeline.workflow import deps
+from pipeline.workflow.cache import file_digests, key_of, package_versions
 from pipeline.common.config import Params
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import atomic_write_json, read_json, write_error, write_if_changed

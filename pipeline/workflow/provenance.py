@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline.build.cache import package_versions
+from pipeline.workflow.cache import package_versions
 
 
 def git_state(root: Path) -> dict:
