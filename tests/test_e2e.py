@@ -131,8 +131,20 @@ def lesson_blocks(markdown: str) -> list[str]:
     return re.findall(r'```python title="pipeline/lesson.py"\n(.*?)\n```', markdown, flags=re.S)
 
 
+def untaken_branches(source: str, executed: set[int]) -> set[int]:
+    """Lines of the branches an `if` that ran did not take: a parameter's other choice, shown and not run."""
+    lines = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.If) and node.lineno in executed:
+            for branch in (node.body, node.orelse):
+                if branch and branch[0].lineno not in executed:
+                    lines |= {n.lineno for stmt in branch for n in ast.walk(stmt) if isinstance(n, ast.stmt)}
+    return lines
+
+
 def test_code_shown_on_the_pages_is_code_the_build_executed(built_project):
-    """Every statement of every lesson block on the pages ran during this build's training."""
+    """Every statement of every lesson block on the pages ran during this build's training, but the branch of
+    an `if` that this run's parameters did not take (the `if` itself ran: `validation`, `dropout`)."""
     trace = json.loads((run_dir_of(built_project) / "lesson_trace.json").read_text(encoding="utf-8"))
     lesson = built_project / "pipeline" / "lesson.py"
     assert trace["sha256"] == hashlib.sha256(lesson.read_bytes()).hexdigest()  # the same file ran
@@ -141,6 +153,9 @@ def test_code_shown_on_the_pages_is_code_the_build_executed(built_project):
                 for name in re.findall(r"^\s*# --8<-- \[start:([\w-]+)\]", source, flags=re.M)}
     statements = {node.lineno for node in ast.walk(ast.parse(source))
                   if isinstance(node, ast.stmt) and not isinstance(node, ast.FunctionDef)}
+    executed = set(trace["executed_lines"])
+    not_taken = untaken_branches(source, executed)
+    assert not_taken, "the lesson's parameter branches (validation, dropout) are expected"
     lines = source.splitlines()
     shown = 0
     for out in PAGES:
@@ -149,7 +164,7 @@ def test_code_shown_on_the_pages_is_code_the_build_executed(built_project):
             assert name, f"{out}: a block that is no section of lesson.py:\n{block}"
             start = next(i for i, line in enumerate(lines, 1) if f"[start:{name}]" in line)
             end = next(i for i, line in enumerate(lines, 1) if f"[end:{name}]" in line)
-            missing = sorted(n for n in statements if start < n < end and n not in trace["executed_lines"])
+            missing = sorted(n for n in statements if start < n < end and n not in executed | not_taken)
             assert not missing, f"{out}: section {name} shows lines that never ran: {missing}"
             shown += 1
     assert shown >= 8

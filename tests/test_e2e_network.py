@@ -13,7 +13,7 @@ from pipeline.publish import demo
 from test_architecture import demo_js_probabilities
 
 NB = "\u00a0"
-SEED_LAYER = '        tf.keras.layers.Dense(128, activation="relu"),\n'
+SEED_LAYER = '        tf.keras.layers.Dense(hidden_units, activation="relu"),\n'
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +22,7 @@ def two_layer_project(tmp_path_factory, keras_home):
     lesson = root / "pipeline" / "lesson.py"
     text = lesson.read_text(encoding="utf-8")
     assert SEED_LAYER in text
+    # A second hidden layer after the first (before the optional Dropout, which params.yaml leaves out).
     lesson.write_text(text.replace(SEED_LAYER, SEED_LAYER + '        tf.keras.layers.Dense(64, activation="relu"),\n'),
                       encoding="utf-8")
     set_param(root, "epochs: 20", f"epochs: {E2E_EPOCHS}")
