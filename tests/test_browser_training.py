@@ -194,7 +194,7 @@ def page_text(experiments=None) -> str:
             "sizes": {"tf.es2017.min.js": 1_105_894, "LICENSE.txt": 11_358}}
     context = make_context()
     raw = experiments(metrics["params"], context["run"]["key"]) if experiments else None
-    context["live"] = page.build(live, tfjs, metrics, raw, context["run"]["key"])
+    context["browser_training"] = page.build(live, tfjs, metrics, raw, context["run"]["key"])
     env = render.make_environment(root / "templates", root, "site")
     return render.render_template(env, "entrainer.md.jinja", context)
 

@@ -402,7 +402,7 @@ def test_without_a_trajectory_the_replay_page_is_left_out_instead_of_stopping_th
     from pipeline.pages import render as rendering
 
     context = make_context()
-    assert context["rejouer"] is None
+    assert context["replay"] is None
     root = pathlib.Path(__file__).resolve().parents[1]
     env = rendering.make_environment(root / "templates", root, "site")
     docs = tmp_path / "docs"

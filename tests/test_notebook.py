@@ -293,7 +293,7 @@ def render_pages(target: str, colab=None) -> dict[str, str]:
     from factories import make_artifacts
     from pipeline.pages.context import build_context
 
-    context = build_context(dataclasses.replace(make_artifacts(), carnet=carnet_facts(colab)))
+    context = build_context(dataclasses.replace(make_artifacts(), notebook=carnet_facts(colab)))
     env = render.make_environment(ROOT / "templates", ROOT, target)
     return {page: render.render_template(env, page + ".jinja", context) for page in STEP_PAGES}
 
@@ -302,7 +302,7 @@ def test_context_gives_names_french_sizes_and_colab():
     from factories import make_artifacts
     from pipeline.pages.context import build_context
 
-    downloads = build_context(dataclasses.replace(make_artifacts(), carnet=carnet_facts()))["downloads"]
+    downloads = build_context(dataclasses.replace(make_artifacts(), notebook=carnet_facts()))["downloads"]
     assert downloads["notebook"]["size"] == fr.kilobytes(16_158) == f"16{fr.NBSP}ko"
     assert downloads["script"]["href"] == "telechargements/fashion_mnist.py" and downloads["colab"] is None
 

@@ -154,13 +154,13 @@ def raw(tmp_path_factory) -> dict:
 def test_the_page_is_empty_without_a_search_or_with_a_stale_one(raw):
     assert render(build_context(make_artifacts())).strip() == ""
     stale = context_with(raw, epochs=40)  # params.yaml changed since the search
-    assert stale["reglage"] is None and render(stale).strip() == ""
+    assert stale["tuning"] is None and render(stale).strip() == ""
 
 
 def test_the_page_quotes_the_search_the_choice_the_confirmation_and_the_winner_s_curse(raw):
     context = context_with(raw)
     page = render(context)
-    r = context["reglage"]
+    r = context["tuning"]
     assert "# Réglage" in page and "Optuna" in page and f"{len(raw['trials'])} essais" in page
     chosen = raw["chosen"]
     assert f"l'essai {chosen['number']} ({fr.percent(chosen['value'], 2)})" in page

@@ -30,11 +30,11 @@ class Artifacts:
     sweep_bench: dict | None = None  # bench/records/complete-build.json (committed, by bench.sweep --full), if any
     demo_asset_bytes: int = 0  # docs/assets/demo.{js,css}, downloaded with the Démo
     stages: tuple = ()  # the stage table (pipeline/workflow/stages.py), shown on the maintainers' page
-    carnet: dict | None = None  # artifacts/notebook.json: the notebook and script to download, Colab link
+    notebook: dict | None = None  # artifacts/notebook.json: the notebook and script to download, Colab link
     trajectory: dict | None = None  # runs/<key>/trajectory.json: the same seed to `epochs`, never stopped
-    rejouer: dict | None = None  # artifacts/replay.json: the replay page's snapshots and sizes
-    rejouer_asset_bytes: int = 0  # docs/assets/{reseau,rejouer}.{js,css}, downloaded with the replay
-    live: dict | None = None  # artifacts/browser_training.json: the subset exported for « Entraîner dans le navigateur »
+    replay: dict | None = None  # artifacts/replay.json: the replay page's snapshots and sizes
+    replay_asset_bytes: int = 0  # docs/assets/{reseau,rejouer}.{js,css}, downloaded with the replay
+    browser_training: dict | None = None  # artifacts/browser_training.json: the subset exported for « Entraîner dans le navigateur »
     tfjs: dict | None = None  # artifacts/tfjs.json: the TensorFlow.js files copied into the site
 
 
@@ -90,11 +90,11 @@ def load_artifacts(job) -> LazyArtifacts:
         "sweep_bench": lambda: _optional_json(root / "bench" / "records" / "complete-build.json"),
         "demo_asset_bytes": assets("reseau.js", "demo.js", "demo.css"),
         "stages": lambda: tuple(stage_table(root)),
-        "carnet": from_stage("notebook", "artifacts/notebook.json"),
+        "notebook": from_stage("notebook", "artifacts/notebook.json"),
         "trajectory": lambda: _optional_json(run_dir / "trajectory.json"),
-        "rejouer": from_stage("replay", "artifacts/replay.json"),
-        "rejouer_asset_bytes": assets("reseau.js", "rejouer.js", "rejouer.css"),
-        "live": from_stage("browser_training", "artifacts/browser_training.json"),
+        "replay": from_stage("replay", "artifacts/replay.json"),
+        "replay_asset_bytes": assets("reseau.js", "rejouer.js", "rejouer.css"),
+        "browser_training": from_stage("browser_training", "artifacts/browser_training.json"),
         "tfjs": from_stage("tfjs", "artifacts/tfjs.json"),
     })
 

@@ -21,7 +21,7 @@ from pipeline.figures.style import percent_floor
 from pipeline.pages import complete_build, learning_context, network_context, replay_context, run_context, values
 from pipeline.pages.answers import build_answers
 from pipeline.pages.artifacts import Artifacts, Declared
-from pipeline.pages.browser_training_context import build as build_live
+from pipeline.pages.browser_training_context import build as build_browser_training
 from pipeline.pages.results import comparison, limits, references, results_on_test, softmax_demo, weights, worked
 from pipeline.tuning.tuning_page import build as build_tuning
 
@@ -62,7 +62,7 @@ def _figure_examples(a) -> list[dict]:
              "probability": percent_floor(x["probability"])} for x in a.figures["examples"]]
 
 
-def _regles(a) -> dict | None:
+def _rules(a) -> dict | None:
     """Every EarlyStopping rule on the whole trajectory (None without one: older runs, variants)."""
     m = _metrics(a)
     return a.trajectory and replay_all(a.trajectory, m["params"], m)
@@ -110,19 +110,20 @@ VALUES: dict[str, Value] = {
     # The exercises' answers, from this run (and its trajectory, when recorded).
     "answers": Value(("metrics", "figures", "trajectory"),
                      lambda a: build_answers(_metrics(a), a.figures, a.trajectory)),
-    "regles": Value(("metrics", "trajectory"), _regles),
-    "downloads": Value(("carnet",), lambda a: values.downloads(a.carnet)),  # « Télécharger le carnet »
+    "rules": Value(("metrics", "trajectory"), _rules),
+    "downloads": Value(("notebook",), lambda a: values.downloads(a.notebook)),  # « Télécharger le carnet »
     "demo": Value(("demo", "demo_asset_bytes"), lambda a: values.demo(a.demo, a.demo_asset_bytes)),
-    "rejouer": Value(("metrics", "rejouer", "rejouer_asset_bytes"),
-                     lambda a: replay_context.build(a.rejouer, _metrics(a)["params"], a.rejouer_asset_bytes)),
+    "replay": Value(("metrics", "replay", "replay_asset_bytes"),
+                    lambda a: replay_context.build(a.replay, _metrics(a)["params"], a.replay_asset_bytes)),
     # « Entraîner dans le navigateur »; None (page not published) without the exported subset.
-    "live": Value((*RUN, "live", "tfjs", "experiments"),
-                  lambda a: build_live(a.live, a.tfjs, _metrics(a), a.experiments, a.run["key"])),
+    "browser_training": Value((*RUN, "browser_training", "tfjs", "experiments"),
+                              lambda a: build_browser_training(a.browser_training, a.tfjs, _metrics(a), a.experiments,
+                                                               a.run["key"])),
     # Measured answers (make experiences); None unless measured with these parameters and this code.
     "experiments": Value((*RUN, "experiments"),
                          lambda a: build_experiments(a.experiments, _metrics(a)["params"], a.run["key"])),
     # The settings search (make reglage); None unless searched with these parameters and this code.
-    "reglage": Value((*RUN, "tuning"), lambda a: build_tuning(a.tuning, _metrics(a)["params"], a.run["key"])),
+    "tuning": Value((*RUN, "tuning"), lambda a: build_tuning(a.tuning, _metrics(a)["params"], a.run["key"])),
     # The README's « site complet »: runs counted from the plans, durations from bench.sweep --full.
     "complete_build": Value(("metrics", "sweep_bench"), lambda a: complete_build.build(_metrics(a)["params"],
                                                                                        a.sweep_bench)),
@@ -135,24 +136,24 @@ VALUES: dict[str, Value] = {
 COMMON = ("run",)
 # The values each template uses beyond COMMON, in the nav's order (the macros it imports included).
 PAGES: dict[str, tuple[str, ...]] = {
-    "index.md.jinja": ("model", "training", "test", "experiments", "reglage", "downloads", "seed_steps"),
+    "index.md.jinja": ("model", "training", "test", "experiments", "tuning", "downloads", "seed_steps"),
     "donnees.md.jinja": ("names", "data", "training", "outputs", "figures", "readme", "downloads", "seed_steps"),
     "modele.md.jinja": ("data", "model", "training", "test", "comparison", "worked", "softmax_demo",
                         "figures", "readme", "downloads", "seed_steps"),
-    "entrainement.md.jinja": ("data", "model", "training", "outputs", "answers", "regles", "learning",
+    "entrainement.md.jinja": ("data", "model", "training", "outputs", "answers", "rules", "learning",
                               "experiments", "figures", "readme", "downloads", "seed_steps"),
     "performances.md.jinja": ("training", "answers", "learning", "curve_colours", "experiments",
                               "figures", "readme", "downloads", "seed_steps"),
     "evaluation.md.jinja": ("data", "model", "outputs", "test", "references", "comparison", "figure_examples",
                             "limits", "weights", "experiments", "figures", "readme", "downloads", "seed_steps"),
     "demo.md.jinja": ("data", "model", "demo"),
-    "rejouer.md.jinja": ("rejouer",),
-    "entrainer.md.jinja": ("data", "demo", "live"),
+    "rejouer.md.jinja": ("replay",),
+    "entrainer.md.jinja": ("data", "demo", "browser_training"),
     "rapport.md.jinja": ("data", "model", "training", "test", "references", "comparison", "limits",
                          "complete_build", "figures", "readme", "seed_steps"),
-    "experiences.md.jinja": ("experiments", "reglage"),
+    "experiences.md.jinja": ("experiments", "tuning"),
     "variabilite.md.jinja": ("experiments",),
-    "reglage.md.jinja": ("reglage",),
+    "reglage.md.jinja": ("tuning",),
     "reproductibilite.md.jinja": ("repro", "bench", "experiments"),
     "mainteneurs.md.jinja": ("stages",),
 }
