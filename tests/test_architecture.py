@@ -90,7 +90,7 @@ def test_the_model_page_gives_the_values_its_code_names_and_compares_them_with_t
     changed = " ".join(render_pages(make_architecture((256,), dropout=0.2), hidden_units=256,
                                     dropout=0.2)["docs/modele.md"].split())
     assert "`hidden_units = 256` au lieu des 128 neurones de l'énoncé" in changed
-    assert "`dropout = 0,2` : une couche `Dropout`, que l'énoncé n'a pas, suit la couche cachée" in changed
+    assert "`dropout = 0.2` : une couche `Dropout`, que l'énoncé n'a pas, suit la couche cachée" in changed
     seed = " ".join(render_pages(make_architecture())["docs/modele.md"].split())
     assert "`hidden_units = 128`, le `Dense(128, activation='relu')` de l'énoncé" in seed
     assert "pas de couche `Dropout`, comme dans l'énoncé" in seed and "au lieu des 128" not in seed
