@@ -79,3 +79,17 @@ def test_the_maintainers_page_names_files_that_exist_and_three_at_most_for_commo
         if change != "changer le réseau":
             edited = re.findall(r"`([\w/.-]+\.(?:py|jinja|yml|yaml))`", cell.split(". ")[0])
             assert len(set(edited)) <= 3, (change, edited)
+
+
+def test_the_students_navigation_holds_no_page_about_the_build_and_the_teachers_section_says_whose_it_is():
+    """The students' path first (home, the five steps, the browser pages, going further), then the teacher's."""
+    sections = {}
+    for page in PAGES:
+        sections.setdefault(page.section, []).append(page.output)
+    assert list(sections) == ["", "Le cours", "Essayer dans le navigateur", "Pour aller plus loin", "Espace enseignant"]
+    assert sections["Le cours"] == ["donnees.md", "modele.md", "entrainement.md", "performances.md", "evaluation.md"]
+    assert sections["Essayer dans le navigateur"] == ["demo.md", "rejouer.md", "entrainer.md"]
+    teacher = set(sections["Espace enseignant"])
+    assert {"reproductibilite.md", "mainteneurs.md"} <= teacher
+    students = [p for p in PAGES if p.section != "Espace enseignant"]
+    assert not teacher & {p.output for p in students} and PAGES[-len(teacher):] == [p for p in PAGES if p.output in teacher]

@@ -16,6 +16,7 @@ class Page:
     """One page of the site, in navigation order: its title, its file in docs/, its template."""
     title: str
     output: str  # relative to docs/, e.g. "donnees.md"
+    section: str = ""  # the nav section it sits in (« Le cours », « Espace enseignant »…), "" at the top
 
     @property
     def template(self) -> str:
@@ -43,9 +44,24 @@ def load(mkdocs_yml: Path) -> dict:
 def nav_pages(mkdocs_yml: Path) -> list[Page]:
     """The pages, read from mkdocs.yml's nav: the one list of pages (templates/<page>.md.jinja each)."""
     try:
-        pages = [Page(*next(iter(entry.items()))) for entry in load(mkdocs_yml)["nav"]]
-    except (KeyError, TypeError, AttributeError, StopIteration) as exc:
+        pages = _walk(load(mkdocs_yml)["nav"], "")
+    except (KeyError, TypeError, AttributeError, StopIteration, ValueError) as exc:
         raise PipelineError("la navigation de mkdocs.yml est illisible.", where=str(mkdocs_yml),
-                            fix="écrivez « nav: » puis une ligne « - Titre: page.md » par page.",
+                            fix="écrivez « nav: » puis une ligne « - Titre: page.md » par page (ou « - Section: » "
+                                "suivie de ses pages, en retrait).",
                             detail=f"{type(exc).__name__}: {exc}") from None
+    return pages
+
+
+def _walk(entries: list, section: str) -> list[Page]:
+    """The nav's pages in reading order; a « - Section: » entry holds a list of pages (one level deep)."""
+    pages = []
+    for entry in entries:
+        (title, target), = entry.items()
+        if isinstance(target, list):
+            if section:
+                raise ValueError(f"section « {title} » inside « {section} »: one level of sections only")
+            pages += _walk(target, title)
+        else:
+            pages.append(Page(title, target, section))
     return pages
