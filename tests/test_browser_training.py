@@ -214,7 +214,7 @@ def measured(params: dict, key: str) -> dict:
 
 def test_without_experiments_the_page_says_make_experiences_measures_them():
     text = page_text()
-    assert "`make experiences`" in text and "cette construction rapide du site ne l'a pas fait" in text
+    assert "`make experiments`" in text and "cette construction rapide du site ne l'a pas fait" in text
     assert "Mesuré avec Keras" not in text
     assert "5\u00a0000 images du jeu d'entraînement" in text and "**jeu de test** (100 par classe)" in text
     assert "apprend ici sur 4\u00a0500 images" in text

@@ -176,8 +176,8 @@ def _section(markdown: str, heading: str) -> str:
 
 
 def _admonitions(markdown: str) -> list[str]:
-    """Every `!!!` block: its title line and its indented lines."""
-    return re.findall(r"^!!! .*\n(?:(?:    .*)?\n)*", markdown, flags=re.M)
+    """Every `!!!` block, and every folded `???` one: its title line and its indented lines."""
+    return re.findall(r"^(?:!!!|\?\?\?) .*\n(?:(?:    .*)?\n)*", markdown, flags=re.M)
 
 
 def test_the_home_page_says_once_that_the_seed_says_precision_and_why_the_site_says_exactitude(pages):

@@ -73,7 +73,7 @@ def test_no_early_stopping_answer_defers_to_another_build(pages_with_trajectory)
             assert f'ONLY="{question}"' not in text, (name, question)
     training = pages_with_trajectory["entrainement"]
     assert "Avec une patience de 1, EarlyStopping arrêterait l'entraînement après l'époque 6" in training
-    assert 'make experiences ONLY="lot"' in training and 'make experiences ONLY="taux"' in training
+    assert 'make experiments ONLY="lot"' in training and 'make experiments ONLY="taux"' in training
 
 
 def test_the_no_stop_question_is_answered_on_the_limit_the_run_was_given(pages_with_trajectory):
@@ -84,7 +84,7 @@ def test_the_no_stop_question_is_answered_on_the_limit_the_run_was_given(pages_w
 
 def test_the_training_page_shows_every_rule_and_its_figure(pages_with_trajectory):
     training = pages_with_trajectory["entrainement"]
-    assert "## Toutes les règles d'EarlyStopping sur la même trajectoire" in training
+    assert "Pour aller plus loin : toutes les règles d'EarlyStopping sur la même trajectoire" in training
     assert "figures/regles.png" in training and "| patience 3 (**cette exécution**) | 8 | 5 |" in training
 
 

@@ -18,9 +18,10 @@ from pipeline.figures.style import (BLUE, GREEN, GREY, IMAGE_STYLE, ORANGE, VERM
 SLICE_IMAGES = 2000  # training images whose mean loss the slice shows (a smooth, representative loss)
 SLICE_POINTS = 81
 STEPS = 6  # steps drawn for each learning rate
-# Learning rates as multiples of 1 / curvature of the slice: too small, well chosen, too large (> 2 jumps
-# further than it started, so the steps climb out of the valley).
-RATE_FACTORS = {"trop petit": 0.15, "bien choisi": 0.7, "trop grand": 2.3}
+# Learning rates as multiples of 1 / curvature of the slice: small, medium, large (> 2 jumps further than it
+# started, so the steps climb out of the valley). Named by size, not judged: which one does better in a few
+# steps is measured (the pages compare the losses they reach).
+RATE_FACTORS = {"petit": 0.15, "moyen": 0.7, "grand": 2.3}
 STEP_UNCERTAIN = (0.3, 0.7)  # the one-step example: an image the network is unsure of (p of its class)
 TOP_WEIGHTS = 5
 ESCAPED = 20  # a path whose loss passed 20 times the starting loss stops there (it has left the valley)

@@ -37,7 +37,9 @@ def build(figures: dict, names, dense_count: int, history: dict) -> dict:
                  "rise": fr.decimal(val[peak] - val[low], 3)},
         "descent": {"images": fr.integer(d["images"]), "loss": fr.decimal(d["loss"], 3),
                     "min_loss": fr.decimal(d["min_loss"], 3), "gradient_norm": fr.decimal(d["gradient_norm"], 3),
-                    "rates": rates, "small": rates[0], "good": rates[1], "large": rates[-1]},
+                    "rates": rates, "small": rates[0], "good": rates[1], "large": rates[-1],
+                    # the small and the medium rates end within half a hundredth: a few steps do not tell them apart
+                    "small_good_close": abs(d["rates"][0]["loss"][-1] - d["rates"][1]["loss"][-1]) < 0.005},
         "step": {
             "index": s["index"], "true": names[label], "predicted": names[predicted], "right": predicted == label,
             "eta": fr.decimal(s["learning_rate"], 3).rstrip("0").rstrip(","),

@@ -1,6 +1,7 @@
 """Render templates/<page>.md.jinja, each with its own values, into docs/ pages and the README (no TensorFlow)."""
 from __future__ import annotations
 
+import collections
 import re
 import textwrap
 from pathlib import Path
@@ -11,11 +12,13 @@ from pipeline.common import fr
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import atomic_write_text
 from pipeline.common.mkdocs_config import nav_pages
+from pipeline.pages import reading
 from pipeline.pages.artifacts import load_artifacts
 from pipeline.pages.context import PageContexts, builder_of
 
 
 README_TEMPLATE = "rapport.md.jinja"  # the Rapport page, rendered a second time for GitHub as README.md
+_READING = re.compile(r"{[{%][^}]*\breading\b")  # a template that prints reading times (the global `reading`)
 _MARKER = re.compile(r"(?:#|//)\s*--8<--\s*\[(start|end):([\w-]+)\]")  # Python's # or JavaScript's //
 
 
@@ -57,6 +60,7 @@ def make_environment(templates: Path, root: Path, target: str) -> jinja2.Environ
     env.globals["target"] = target
     env.globals["fig"] = "docs/figures/" if target == "readme" else "figures/"
     env.globals["page"] = (lambda name: f"{name}") if target == "site" else (lambda name: f"docs/{name}")
+    env.globals["reading"] = collections.defaultdict(int)  # {page: minutes to read its core}: known in _render
     return env
 
 
@@ -118,11 +122,21 @@ def render_pages(templates: Path, root: Path, artifacts, pages: list) -> dict[st
 
 
 def _render(templates: Path, root: Path, pages: list, context_of, where_of) -> dict[str, str]:
-    """Every page, then the README, with context_of(template); where_of(template) names where its values are chosen."""
+    """Every page, then the README, with context_of(template); where_of(template) names where its values are chosen.
+
+    The pages that print reading times (the global `reading`: {page: minutes}) are rendered a second time,
+    once every page's text is known: the times are those of the pages as published.
+    """
     site_env = make_environment(templates, root, "site")
     readme_env = make_environment(templates, root, "readme")
-    outputs = {f"docs/{page.output}": render_template(site_env, page.template, context_of(page.template),
-                                                      where_of(page.template)) for page in pages}
+    render_one = lambda page: render_template(site_env, page.template, context_of(page.template),
+                                              where_of(page.template))
+    outputs = {f"docs/{page.output}": render_one(page) for page in pages}
+    site_env.globals["reading"] = collections.defaultdict(int, {
+        page.output: reading.minutes(outputs[f"docs/{page.output}"]) for page in pages})
+    for page in pages:
+        if _READING.search(site_env.loader.get_source(site_env, page.template)[0]):
+            outputs[f"docs/{page.output}"] = render_one(page)
     outputs["README.md"] = render_template(readme_env, README_TEMPLATE, context_of(README_TEMPLATE),
                                            where_of(README_TEMPLATE))
     return outputs
