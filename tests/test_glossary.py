@@ -22,13 +22,32 @@ GLOSSARY = {
     "descente de gradient": ("entrainement.md", "**descente de gradient**", r"descentes? de gradient"),
     "taux d'apprentissage": ("entrainement.md", "**taux d'apprentissage**", r"taux d'apprentissage"),
     "rétropropagation": ("entrainement.md", "**rétropropagation**", r"rétropropagation"),
+    "neurone": ("index.md", "**neurone**", r"neurones?"),
+    "biais": ("index.md", "**biais**", r"biais"),
+    "graine": ("index.md", "**graine**", r"graines?"),
+    "jeu de test": ("index.md", "**jeu de test**", r"jeux? de test"),
+    "perte de validation": ("index.md", "**perte de validation**", r"pertes? de validation"),
+    "jeu de validation": ("donnees.md", "**jeu de validation**", r"jeux? de validation"),
+    "stratifié": ("donnees.md", "**stratifié**", r"stratifiée?s?"),
+    "entropie croisée": ("modele.md", "**entropie croisée**", r"entropie croisée"),
+    "dérivée partielle": ("entrainement.md", "**dérivée partielle**", r"dérivées? partielles?"),
+    "arrêt anticipé": ("entrainement.md", "**arrêt anticipé**", r"arrêts? anticipés?"),
+    "surapprentissage": ("performances.md", "**surapprentissage**", r"surapprentissage"),
+    "F1": ("evaluation.md", "**F1**", r"F1"),
+    "centile": ("evaluation.md", "**centile**", r"centiles?"),
+    "base64": ("demo.md", "**base64**", r"base64"),
+    "WebAssembly": ("entrainer.md", "**WebAssembly**", r"WebAssembly"),
+    "SHA-512": ("entrainer.md", "**SHA-512**", r"SHA-512"),
 }
 RANDOM_LOSS_PAGE = "modele.md"  # where ln 10 ≈ 2,30 is explained; the others link there
 
 
 @pytest.fixture(scope="module")
 def pages():
+    from test_browser_training import page_text  # « Entraîner dans le navigateur » with its exported facts
+
     rendered = rendering.render_all(ROOT / "templates", ROOT, make_context(), PAGES)
+    rendered["docs/entrainer.md"] = page_text()  # the fake build exports no subset: the page would be empty
     return [(page.output, rendered[f"docs/{page.output}"]) for page in PAGES]
 
 

@@ -278,7 +278,7 @@ def test_the_weight_colours_named_on_the_page_are_the_figure_s_own():
     text = " ".join(render()["docs/evaluation.md"].split())
     positive, negative = (style.WEIGHT_COLOURS[side][0] for side in ("positive", "negative"))
     assert f"En **{positive}**, les pixels qui activent" in text and f"en **{negative}**, ceux qui" in text
-    assert "99ᵉ centile" in text  # where the colour bar saturates
+    assert "99ᵉ **centile**" in text  # where the colour bar saturates
 
 
 def test_every_page_but_the_annexes_says_which_step_of_the_seed_it_covers(pages):
