@@ -88,3 +88,13 @@ def test_parse_checks_once_and_the_tree_evaluates_again():
     tree = parse("len(classes)")
     assert evaluate(tree, NAMES) == 3 and evaluate(tree, {"classes": []}) == 0
 
+
+def test_every_function_is_documented_on_the_maintainers_page():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "templates" / "mainteneurs.md.jinja").read_text(encoding="utf-8")
+    section = page.split("## Les questions de fin d'étape", 1)[1].split("\n## ", 1)[0]
+    from pipeline.quiz.run_values import functions
+
+    missing = [name for name in (*FUNCTIONS, *functions()) if f"`{name}(" not in section]
+    assert not missing, missing
