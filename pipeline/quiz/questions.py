@@ -218,7 +218,8 @@ def compute(question: dict, where: Where, names: dict, functions: dict) -> dict:
     section = fields.text("section")
     out = {"id": str(question["id"]), "type": kind, "text": to_html(fields.text("text")),
            "explanation": to_html(fields.text("explanation")), "section": section,
-           "section_html": to_html(section), "anchor": slug(section)}
+           "section_html": to_html(section), "section_label": to_html(section.replace("`", "")),  # a link's words
+           "anchor": slug(section)}
     return {**out, **_KEYS[kind](question, fields)}
 
 
