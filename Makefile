@@ -119,4 +119,4 @@ poppler:
 	else echo "Outils PDF absents : installez « sudo apt-get install poppler-utils » pour les tests du PDF."; exit 2; fi
 
 clean: ## Supprimer les sorties générées (site, artefacts, pages) ; garde .venv et le README
-	rm -rf site site.old artifacts docs/figures docs/experiences docs/reglage docs/rejouer docs/demo/data docs/entrainer/data docs/vendor docs/telechargements docs/*.md
+	rm -rf site site.old artifacts docs/figures docs/experiences docs/reglage docs/rejouer docs/demo/data docs/entrainer/data docs/vendor docs/telechargements docs/questionnaires docs/*.md

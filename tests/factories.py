@@ -185,14 +185,36 @@ def make_provenance() -> dict:
             "machine": {"cpu": "Test CPU", "cores": 2, "system": "Linux", "python": "3.11.7"}}
 
 
+def make_quiz(metrics: dict, data_info: dict, arch: architecture.Architecture, figures: dict,
+              probabilities=None, root=None) -> dict:
+    """What the quiz stage writes (artifacts/quiz.json) for these hand-made artifacts: quiz/*.yaml computed on them,
+    with make_weights for the weights and `probabilities` (make_probabilities by default) for the predictions."""
+    from pathlib import Path
+
+    from pipeline.quiz import run_values, stage
+
+    root = root or Path(__file__).resolve().parents[1]
+    probabilities = make_probabilities()[0] if probabilities is None else probabilities
+    names = run_values.names(metrics, data_info, arch.to_dict(), make_weights(arch), {"probabilities": probabilities},
+                             figures)
+    quiz = stage.build(root, names, run_values.functions(), "abc123", metrics["params"]["seed"])
+    texts = stage.exports(quiz)
+    return {**quiz, "files": {kind: {"name": name, "href": "questionnaires/" + name,
+                                     "bytes": len(texts[name].encode("utf-8"))} for kind, name in stage.EXPORTS.items()}}
+
+
 def make_artifacts(counts=None, bench=None, arch: architecture.Architecture | None = None, **metric_overrides):
     """Hand-made versions of every file the pages read, as the pages stage would load them."""
     from pipeline.pages.artifacts import Artifacts
 
     metrics, data_info = make_metrics(**metric_overrides), make_data_info(counts)
+    figures = with_alt_texts(make_figure_facts(arch), metrics, data_info)
+    predictions = metric_overrides.get("predictions")
+    quiz = make_quiz(metrics, data_info, arch or make_architecture(), figures,
+                     predictions[0] if predictions is not None else None)
     return Artifacts(
         data_info=data_info, metrics=from_dict(Metrics, metrics), architecture=arch or make_architecture(),
-        figures=with_alt_texts(make_figure_facts(arch), metrics, data_info), demo=make_demo_facts(),
+        figures=figures, demo=make_demo_facts(), quiz=quiz,
         run={"key": "abc123", "finished": "2026-11-26T05:59:00+0000", "seconds": 12.5},
         timings={"epoch_seconds": [0.5, 0.6, 0.4]},
         outputs={"shapes": "Images d'entraînement : (60000, 28, 28)\n", "evaluate": "Exactitude : 0.8772\n",

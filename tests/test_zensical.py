@@ -68,3 +68,16 @@ def test_zensical_keeps_figures_formulas_and_theme_overrides(built_project, zens
     assert 'role="dialog" aria-label="Recherche"' in (site / "index.html").read_text(encoding="utf-8")
     for asset in ("assets/rapport.css", "assets/demo.js", "assets/demo.css", "demo/data/poids.js"):
         assert (site / asset).is_file(), asset
+
+
+def test_zensical_keeps_the_end_of_step_questions_and_their_downloads(built_project, zensical_site):
+    site, _ = zensical_site
+    form = re.compile(r'<form class="quiz-question" id="([^"]+)" data-type="(\w+)"')
+    for page in ("donnees.html", "modele.html", "entrainement.html", "performances.html", "evaluation.html"):
+        mk = form.findall((built_project / "site" / page).read_text(encoding="utf-8"))
+        zen = (site / page).read_text(encoding="utf-8")
+        assert mk and form.findall(zen) == mk, page
+        assert '<script src="assets/quiz.js"></script>' in zen and 'href="assets/quiz.css"' in zen, page
+    for asset in ("assets/quiz.js", "assets/quiz.css", "questionnaires/questions-moodle.xml",
+                  "questionnaires/questions.gift"):
+        assert (site / asset).read_bytes() == (built_project / "site" / asset).read_bytes(), asset

@@ -36,6 +36,7 @@ class Artifacts:
     replay_asset_bytes: int = 0  # docs/assets/{reseau,rejouer}.{js,css}, downloaded with the replay
     browser_training: dict | None = None  # artifacts/browser_training.json: the subset exported for « Entraîner dans le navigateur »
     tfjs: dict | None = None  # artifacts/tfjs.json: the TensorFlow.js files copied into the site
+    quiz: dict | None = None  # artifacts/quiz.json: the end-of-step questions computed on this run, and the exports
 
 
 NAMES = tuple(f.name for f in fields(Artifacts))
@@ -96,6 +97,7 @@ def load_artifacts(job) -> LazyArtifacts:
         "replay_asset_bytes": assets("reseau.js", "rejouer.js", "rejouer.css"),
         "browser_training": from_stage("browser_training", "artifacts/browser_training.json"),
         "tfjs": from_stage("tfjs", "artifacts/tfjs.json"),
+        "quiz": from_stage("quiz", "artifacts/quiz.json"),
     })
 
 

@@ -18,7 +18,8 @@ from pipeline.common.errors import PipelineError
 from pipeline.data.dataset import CLASS_NAMES
 from pipeline.experiments.experiments_page import build as build_experiments, test_accuracy_over_seeds
 from pipeline.figures.style import percent_floor
-from pipeline.pages import complete_build, learning_context, network_context, replay_context, run_context, values
+from pipeline.pages import (complete_build, learning_context, network_context, quiz_context, replay_context, run_context,
+                            values)
 from pipeline.pages.answers import build_answers
 from pipeline.pages.artifacts import Artifacts, Declared
 from pipeline.pages.browser_training_context import build as build_browser_training
@@ -130,22 +131,25 @@ VALUES: dict[str, Value] = {
     "repro": Value((*RUN, "timings", "provenance", "data_info"), _repro),
     "bench": Value(("bench",), lambda a: run_context.bench(a.bench)),
     "stages": Value(("stages",), _stages),
+    # The end-of-step questions (quiz/*.yaml), their keys computed on this run by the stage "quiz".
+    "quiz": Value(("quiz",), lambda a: quiz_context.build(a.quiz)),
 }
 
 # Every page gets `run`: the footer macro (templates/_macros.md.jinja) names the run's key and seed on each.
 COMMON = ("run",)
 # The values each template uses beyond COMMON, in the nav's order (the macros it imports included).
 PAGES: dict[str, tuple[str, ...]] = {
-    "index.md.jinja": ("model", "training", "test", "experiments", "tuning", "downloads", "seed_steps"),
-    "donnees.md.jinja": ("names", "data", "training", "outputs", "figures", "readme", "downloads", "seed_steps"),
+    "index.md.jinja": ("model", "training", "test", "experiments", "tuning", "downloads", "seed_steps", "quiz"),
+    "donnees.md.jinja": ("names", "data", "training", "outputs", "figures", "readme", "downloads", "seed_steps",
+                         "quiz"),
     "modele.md.jinja": ("data", "model", "training", "test", "comparison", "worked", "softmax_demo",
-                        "figures", "readme", "downloads", "seed_steps"),
+                        "figures", "readme", "downloads", "seed_steps", "quiz"),
     "entrainement.md.jinja": ("data", "model", "training", "outputs", "answers", "rules", "learning",
-                              "experiments", "figures", "readme", "downloads", "seed_steps"),
+                              "experiments", "figures", "readme", "downloads", "seed_steps", "quiz"),
     "performances.md.jinja": ("training", "answers", "learning", "curve_colours", "experiments",
-                              "figures", "readme", "downloads", "seed_steps"),
+                              "figures", "readme", "downloads", "seed_steps", "quiz"),
     "evaluation.md.jinja": ("data", "model", "outputs", "test", "references", "comparison", "figure_examples",
-                            "limits", "weights", "experiments", "figures", "readme", "downloads", "seed_steps"),
+                            "limits", "weights", "experiments", "figures", "readme", "downloads", "seed_steps", "quiz"),
     "demo.md.jinja": ("data", "model", "demo"),
     "rejouer.md.jinja": ("replay",),
     "entrainer.md.jinja": ("data", "demo", "browser_training"),
