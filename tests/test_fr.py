@@ -64,3 +64,11 @@ def test_sizes_and_tiny_differences_read_in_french():
 def test_long_decimals_are_grouped_by_three():
     assert fr.long_decimal(0.9999666, 7) == f"0,999{NB}966{NB}6"
     assert fr.long_decimal(0.408, 3) == "0,408"
+
+
+def test_a_thousands_separator_typed_in_a_template_becomes_non_breaking_but_code_keeps_its_spaces():
+    from pipeline.common.fr import NBSP, typography
+
+    text = typography("les 10 000 images, 1 024 octets, 1 234 567 poids et `x = [1, 000]` ; en 2026 à 5 h")
+    assert f"10{NBSP}000 images" in text and f"1{NBSP}024 octets" in text and f"1{NBSP}234{NBSP}567 poids" in text
+    assert "`x = [1, 000]`" in text and "2026 à 5 h" in text

@@ -362,7 +362,7 @@
   }
 
   function settingsText(s) {
-    return s.epochs + " époques au plus, lots de " + s.batchSize + ", taux " + rate(s.learningRate) + ", "
+    return s.epochs + (s.epochs > 1 ? " époques" : " époque") + " au plus, lots de " + s.batchSize + ", taux " + rate(s.learningRate) + ", "
       + s.hiddenUnits + " neurones, patience " + s.patience + (s.restoreBestWeights ? ", meilleurs poids" : ", derniers poids")
       + ", " + integer(s.trainImages) + " images";
   }

@@ -103,10 +103,15 @@ def _fix_prose(line: str) -> str:
 _PROTECTED = re.compile(r"(\]\([^)]*\)|https?://\S+|\{[^}]*\}|<[^>]*>|&#?\w+;)")
 
 
+# A thousands separator typed as an ordinary space in a template (« 10 000 images »): made non-breaking.
+_THOUSANDS = re.compile(r"(?<![\d,.])(\d{1,3})((?: \d{3})+)(?![\d,])")
+
+
 def _fix_marks(text: str) -> str:
     pieces = _PROTECTED.split(text)
     for i in range(0, len(pieces), 2):
-        piece = _BEFORE_MARK.sub(lambda m: NBSP + (m.group(1) or m.group(2)), pieces[i])
+        piece = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(" ", NBSP), pieces[i])
+        piece = _BEFORE_MARK.sub(lambda m: NBSP + (m.group(1) or m.group(2)), piece)
         pieces[i] = _GUILLEMETS.sub(lambda m: m.group(0).replace(" ", NBSP), piece)
     return "".join(pieces)
 

@@ -132,7 +132,7 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
     peak = low + int(np.argmax(h["val_loss"][low:]))  # the highest validation loss after its minimum
     ev = metrics["evaluation"]
     grid_names = sorted({names[k] for k in facts["grid_labels"]})
-    examples = "; ".join(f"{names[x['true']]} prédit {names[x['predicted']]} à "
+    examples = "; ".join(f"{names[x['true']]}, réponse {names[x['predicted']]} à "
                          f"{style.percent_floor(x['probability'])}" for x in facts["examples"])
     mistakes = "; ".join(f"{names[m['true']]} {taken_for(names[m['true']])} pour {names[m['predicted']]} à "
                          f"{style.percent_floor(m['probability'])}" for m in ev["confident_mistakes"][:4])

@@ -81,7 +81,7 @@ def _keras(metrics: dict) -> dict:
     p = metrics["params"]
     es = p["early_stopping"]
     return {
-        "settings": (f"{p['epochs']} époques au plus, lots de {p['batch_size']}, taux {_plain(p['learning_rate'])}, "
+        "settings": (f"{p['epochs']} époque{'s' if p['epochs'] > 1 else ''} au plus, lots de {p['batch_size']}, taux {_plain(p['learning_rate'])}, "
                      f"{p['hidden_units']} neurones, patience {es['patience']}, "
                      f"{'meilleurs poids' if es['restore_best_weights'] else 'derniers poids'}, "
                      f"{fr.integer(metrics['sizes']['fit'])} images"),
