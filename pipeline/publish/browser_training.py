@@ -15,7 +15,7 @@ import numpy as np
 
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import atomic_write_bytes, atomic_write_json, read_json
-from pipeline.common import architecture as architecture_record
+from pipeline.common import architecture as architecture_record, fr
 from pipeline.data import dataset
 
 TRAIN_PER_CLASS = 500  # 5 000 training images: one epoch takes about a second with WebAssembly
@@ -144,5 +144,5 @@ def browser_training_stage(job) -> None:
 
 def summary(job) -> str:
     facts = read_json(job.final("artifacts/browser_training.json"))
-    return (f"{facts['train_count']} images d'entraînement et {facts['test_count']} de test "
+    return (f"{fr.integer(facts['train_count'])} images d'entraînement et {fr.integer(facts['test_count'])} de test "
             f"({str(round(sum(facts['sizes'].values()) / 1e6, 1)).replace('.', ',')}\u00a0Mo) dans docs/{DATA_FOLDER}/")

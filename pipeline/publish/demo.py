@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.common import architecture, numeric
+from pipeline.common import architecture, fr, numeric
 from pipeline.data import dataset
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import atomic_write_bytes, atomic_write_json, read_json
@@ -141,4 +141,4 @@ def demo_stage(job) -> None:
 
 def summary(job) -> str:
     facts = read_json(job.final("artifacts/demo.json"))
-    return f"{facts['count']} images et {facts['params']} poids dans docs/{DATA_FOLDER}/"
+    return f"{fr.integer(facts['count'])} images et {fr.integer(facts['params'])} poids dans docs/{DATA_FOLDER}/"

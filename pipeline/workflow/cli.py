@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     print(f"Site prêt : {root / 'site' / 'index.html'}\n"
           f"  Pour le parcourir : make serve  (puis ouvrez http://127.0.0.1:8000/)\n"
-          f"  Rapport : {root / 'README.md'}  ({time.perf_counter() - started:.1f} s en tout)")
+          f"  Rapport : {root / 'README.md'}  ({f'{time.perf_counter() - started:.1f}'.replace('.', ',')}\u00a0s en tout)")
     if failed:
         print(f"{len(failed)} entraînement(s) en échec, leurs questions ne sont pas publiées ; "
               "relancez la même commande pour les réessayer :\n  " + "\n  ".join(failed), file=sys.stderr)

@@ -133,7 +133,7 @@ class Runner:
         if not fresh:  # recorded at once: a later failure must not make this stage run again
             self.write_manifest()
         state = "refait" if not fresh else "réutilisé"
-        print(f"▸ {stage.label:<13} {state:<10} {seconds:6.1f} s  {summary}", flush=True)
+        print(f"▸ {stage.label:<13} {state:<10} {f'{seconds:6.1f}'.replace('.', ',')} s  {summary}", flush=True)
         self.done[stage.name] = job
         return job
 
