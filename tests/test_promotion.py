@@ -213,7 +213,7 @@ def test_the_sweep_trains_again_a_run_damaged_on_disk(tmp_path):
     folder = job.final("runs/{key}/")
     (folder / "metrics.json").write_text("{}")
     promotion.write_checksums(folder)
-    run = tmp_path  # where the sweep keeps its runs: artifacts/runs/<key>/ / sweep.RUN.format(key=job.key)
+    run = tmp_path / sweep.RUN.format(key=job.key)  # where the sweep keeps its runs: artifacts/runs/<key>/
     shutil.copytree(folder, run)
     assert sweep._cached(tmp_path, job.key)
     (run / "weights.npz").write_text("poids 9")
