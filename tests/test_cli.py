@@ -60,7 +60,9 @@ def test_the_current_folder_is_the_project_or_else_the_program_s_own(tmp_path, m
     from pipeline.workflow import cli
 
     monkeypatch.chdir(tmp_path)  # `python -m pipeline report` from another folder builds this program's project
-    assert cli.project_root(None) == cli.PROJECT and cli.project_root(str(tmp_path)) == tmp_path
+    assert cli.project_root(None) == cli.PROJECT
+    assert cli.main(["report", "--root", str(tmp_path)]) == 2 and not (tmp_path / "artifacts").exists()
     project = copy_project(tmp_path / "copie")
+    assert cli.project_root(str(project)) == project
     monkeypatch.chdir(project)
     assert cli.project_root(None) == project

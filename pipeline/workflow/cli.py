@@ -102,7 +102,11 @@ PROJECT = Path(__file__).resolve().parents[2]  # the folder this program belongs
 def project_root(given: str | None) -> Path:
     """--root, or the current folder when it is a project (mkdocs.yml, params.yaml), or this program's own."""
     if given is not None:
-        return Path(given).resolve()
+        root = Path(given).resolve()
+        if not (root / "mkdocs.yml").is_file():  # nothing is written (artifacts/) in a folder that is no project
+            raise PipelineError("ce dossier n'est pas celui du projet (pas de mkdocs.yml).", where=str(root),
+                                fix=f"passez --root DOSSIER_DU_PROJET, ou lancez la commande depuis {PROJECT}.")
+        return root
     here = Path.cwd()
     return here if (here / "mkdocs.yml").is_file() and (here / "params.yaml").is_file() else PROJECT
 
