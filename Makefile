@@ -12,6 +12,16 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
+
+# Started from another folder (make -f chemin/Makefile report): the same goals, run in the project's folder,
+# where .venv/ is and where `python -m pipeline` finds its package.
+HERE := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+ifneq ($(HERE),$(CURDIR))
+$(firstword $(MAKECMDGOALS) help):
+	@$(MAKE) --no-print-directory -C "$(HERE)" $(MAKECMDGOALS)
+$(filter-out $(firstword $(MAKECMDGOALS)),$(MAKECMDGOALS)):
+	@:
+else
 .PHONY: help report status test test-fast serve bench site-complet experiments experiences tuning reglage variability publish lock clean data browser dictionary pdf poppler
 
 help: ## Liste des commandes
@@ -31,9 +41,7 @@ test-fast: $(STAMP) ## Tests unitaires rapides seulement (sans entraînement ré
 	$(PY) -m pytest -q -m "not slow and not browser"
 
 serve: ## Servir site/ sur http://127.0.0.1:8000/ (PORT=8080 make serve pour changer de port)
-	@test -f site/index.html || { echo "Pas encore de site : lancez d'abord « make report »."; exit 2; }
-	@echo "Site servi sur http://127.0.0.1:$(PORT)/ (Ctrl-C pour arrêter)"
-	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory site
+	@$(PYTHON) -m pipeline.publish.serve --root . --port "$(PORT)"
 
 site-complet: experiments browser ## Le site complet : make report + toutes les expériences + la variabilité + le réglage + le PDF
 	$(PY) -m pipeline.publish.pdf
@@ -60,9 +68,9 @@ bench: $(STAMP) data ## Mesurer la vitesse face au code de l'énoncé, les recon
 	$(PY) -m bench.incremental
 	$(PY) -m bench.sweep
 
+# site/ itself, as make site-complet left it (PDF and downloads): mkdocs gh-deploy would build it again without them.
 publish: site-complet ## Publier le site complet sur GitHub Pages (branche gh-pages, poussée vers origin)
-	@git remote get-url origin >/dev/null 2>&1 || { echo "Pas de dépôt distant « origin » : rien à publier."; exit 2; }
-	$(PY) -m mkdocs gh-deploy --force --strict -m "Site du rapport ({sha}, MkDocs {version})"
+	$(PY) -m pipeline.publish.gh_pages --root .
 
 lock: ## Régénérer requirements.lock (versions et empreintes) depuis requirements.in
 	$(PY) -m pip install -q uv && $(VENV)/bin/uv pip compile requirements.in --generate-hashes \
@@ -120,3 +128,5 @@ poppler:
 
 clean: ## Supprimer les sorties générées (site, artefacts, pages) ; garde .venv et le README
 	rm -rf site site.old artifacts docs/figures docs/experiences docs/reglage docs/rejouer docs/demo/data docs/entrainer/data docs/vendor docs/telechargements docs/questionnaires docs/*.md
+
+endif

@@ -8,6 +8,7 @@ import tempfile
 
 import pytest
 
+from pipeline.common.errors import PipelineError
 from pipeline.training import background
 
 
@@ -19,9 +20,18 @@ def child(code: str) -> background.Background:
 
 def test_a_failed_trajectory_stops_the_run_with_the_end_of_its_output():
     failing = child("import sys; print('époque 1'); print('MemoryError: plus de mémoire', file=sys.stderr); sys.exit(3)")
-    with pytest.raises(RuntimeError, match=r"(?s)code 3.*MemoryError: plus de mémoire"):
+    with pytest.raises(PipelineError) as info:
         background.finish(failing)
+    assert "code 3" in info.value.what and "MemoryError: plus de mémoire" in info.value.detail
+    assert "repris sans être refait" in info.value.fix
     background.finish(child("print('fini')"))  # a clean end raises nothing
+
+
+def test_a_full_disk_in_the_trajectory_s_process_is_said_as_such():
+    full = child("import sys; print(\"OSError: [Errno 28] No space left on device: 'trajectory.npz'\"); sys.exit(1)")
+    with pytest.raises(PipelineError) as info:
+        background.finish(full)
+    assert info.value.what.startswith("disque plein") and "libérez de la place" in info.value.fix
 
 
 def test_a_failed_lesson_run_ends_the_trajectory_s_process():

@@ -50,15 +50,75 @@ def test_a_corrupt_mirror_file_is_never_copied(synthetic_mirror):
     assert "apt-get install --reinstall dataset-fashion-mnist" in info.value.fix
 
 
-def test_a_cached_file_corrupted_later_is_detected(synthetic_mirror):
+def test_a_cached_file_corrupted_later_is_reported_and_replaced_by_the_verified_mirror_copy(synthetic_mirror, capsys):
+    """Keras's cache is a cache: a damaged file there is a miss, not a fault the user must repair by hand."""
     dataset.ensure_dataset()
     cached = dataset.keras_cache_dir() / f"{idx.FILES['test_images'].name}.gz"
+    good = cached.read_bytes()
     raw = bytearray(gzip_decompress(cached))
-    raw[100] ^= 1
+    raw[100] ^= 1  # same size, one bit changed: only the checksum sees it
     write_gz(cached, bytes(raw))
+    dataset.ensure_dataset()
+    out = capsys.readouterr().out
+    assert "endommagé" in out and "SHA-256" in out and cached.name in out and "copie vérifiée" in out
+    assert cached.read_bytes() == good
+    cached.write_bytes(good[:-100])  # cut short, as an interrupted download leaves it
+    dataset.ensure_dataset()
+    assert "tronqué" in capsys.readouterr().out and cached.read_bytes() == good
+    dataset.load_numpy()  # and it reads
+
+
+def test_a_damaged_cache_file_with_a_damaged_mirror_names_the_mirror_and_its_repair(synthetic_mirror):
+    mirror, _ = synthetic_mirror
+    dataset.ensure_dataset()
+    name = f"{idx.FILES['train_labels'].name}.gz"
+    for folder in (dataset.keras_cache_dir(), mirror):
+        (folder / name).write_bytes((folder / name).read_bytes()[:-10])
     with pytest.raises(PipelineError) as info:
         dataset.ensure_dataset()
-    assert "SHA-256" in info.value.what
+    assert str(mirror / name) == info.value.where and "apt-get install --reinstall dataset-fashion-mnist" in info.value.fix
+    assert not (dataset.keras_cache_dir() / name).exists()  # the bad cached copy is gone: the fix is the whole fix
+
+
+def test_a_read_only_home_puts_the_cache_where_keras_itself_looks(synthetic_mirror, tmp_path, monkeypatch):
+    """Keras uses /tmp/.keras when the home folder cannot be written (keras/src/backend/config.py)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.delenv("KERAS_HOME")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(dataset, "KERAS_FALLBACK", tmp_path / "tmp" / ".keras")
+    real_access = dataset.os.access
+    monkeypatch.setattr(dataset.os, "access", lambda path, mode: False if str(path).startswith(str(home))
+                        else real_access(path, mode))
+    assert dataset.keras_cache_dir() == tmp_path / "tmp" / ".keras" / "datasets" / "fashion-mnist"
+    dataset.ensure_dataset()
+    assert len(list((tmp_path / "tmp" / ".keras" / "datasets" / "fashion-mnist").glob("*.gz"))) == 4
+    assert not (home / ".keras").exists()
+    monkeypatch.setattr(dataset.os, "access", real_access)  # a writable home: Keras's usual ~/.keras
+    assert dataset.keras_cache_dir() == home / ".keras" / "datasets" / "fashion-mnist"
+
+
+def test_a_cache_that_cannot_be_written_is_one_french_message(synthetic_mirror, tmp_path, monkeypatch):
+    import errno
+    import pathlib
+
+    real_mkdir = pathlib.Path.mkdir
+
+    def refused(self, *args, **kwargs):
+        if "keras" in str(self):
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "mkdir", refused)
+    with pytest.raises(PipelineError) as info:
+        dataset.ensure_dataset(tmp_path / "keras" / "datasets" / "fashion-mnist")
+    assert "écriture refusée" in info.value.what and "chmod u+w" in info.value.fix
+
+
+def test_the_checks_know_the_real_training_set_s_class_sizes():
+    """common/checks.py computes the validation and training sets from idx.TRAIN_PER_CLASS before reading the data."""
+    labels = idx.read_verified(dataset.DEBIAN_DIR / "train-labels-idx1-ubyte.gz", "train_labels", "")
+    assert tuple(np.bincount(labels, minlength=idx.NUM_CLASSES)) == idx.TRAIN_PER_CLASS
 
 
 def gzip_decompress(path):

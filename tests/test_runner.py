@@ -5,7 +5,8 @@ import pytest
 
 from pipeline.common.config import Params
 from pipeline.common.errors import PipelineError
-from pipeline.workflow.runner import Runner, Stage, _recover_interrupted_swap
+from pipeline.workflow.promotion import leftover
+from pipeline.workflow.runner import Runner, Stage
 
 CALLS: list[str] = []
 
@@ -116,8 +117,8 @@ def test_a_failing_stage_leaves_previous_outputs_and_no_staging(root):
 def test_folder_outputs_are_swapped_whole_and_an_interrupted_swap_is_recovered(root):
     build(root)
     (root / "out" / "double").rename(root / "out" / "double.old")  # killed between the two renames
-    _recover_interrupted_swap(root / "out" / "double")
+    leftover(root / "out" / "double")
     assert (root / "out" / "double" / "value.txt").read_text() == "40"
     (root / "out" / "double.old").mkdir()  # a leftover beside a complete folder is removed
-    _recover_interrupted_swap(root / "out" / "double")
+    leftover(root / "out" / "double")
     assert not (root / "out" / "double.old").exists()

@@ -24,3 +24,23 @@ def test_a_broken_link_fails_the_strict_build_and_keeps_the_previous_site(built_
     assert "MkDocs n'a pas pu construire le site" in err and "page-absente.md" in err
     assert snapshot(root / "site") == before and (root / "README.md").read_bytes() == readme
     assert not (root / "artifacts" / ".staging").exists()
+
+
+def test_a_full_disk_while_mkdocs_writes_is_said_as_such_not_as_a_strict_mode_failure(tmp_path, monkeypatch):
+    import subprocess
+
+    from pipeline.common.errors import PipelineError
+    from pipeline.publish import site
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Accueil\n", encoding="utf-8")
+    traceback = ("Traceback (most recent call last):\n" + "  File \"mkdocs/commands/build.py\", line 1\n" * 14 +
+                 f"OSError: [Errno 28] No space left on device: '{tmp_path}/site.new/index.html'\n")
+    monkeypatch.setattr(site.subprocess, "run", lambda *a, **k: subprocess.CompletedProcess(a, 1, "", traceback))
+    try:
+        site.build_site(tmp_path, tmp_path / "site.new")
+    except PipelineError as exc:
+        assert exc.what.startswith("disque plein") and "libérez de la place" in exc.fix
+        assert "strict" not in exc.what and exc.detail.startswith("OSError: [Errno 28]") and "\n" not in exc.detail
+    else:
+        raise AssertionError("no error")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,12 +11,9 @@ from typing import Any
 
 import yaml
 
+from pipeline.common.checks import first_problem
 from pipeline.common.errors import PipelineError
 
-VALIDATION_MODES = ("split", "test")
-MONITORS = ("val_loss", "val_accuracy")
-MAX_EPOCHS = 1000
-MAX_SEED = 2**32 - 1  # NumPy's default_rng and Keras's set_random_seed both take seeds up to 2³² − 1
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")  # 1e-3, 1.0e-3, .5: YAML 1.1 reads "1e-3" as text
 
 
@@ -120,7 +118,7 @@ def params_from_dict(raw: dict[str, Any], source: str = "paramètres") -> Params
     top = {k: v for k, v in raw.items() if k != "early_stopping"}
     early = EarlyStoppingParams(**_typed_fields(EarlyStoppingParams, es_raw, source, "early_stopping."))
     params = Params(early_stopping=early, **_typed_fields(Params, top, source, ""))
-    _check_ranges(params, source)
+    check_ranges(params, source)
     return params
 
 
@@ -154,50 +152,47 @@ def _coerce(value: Any, expected: type, source: str, key: str) -> Any:
         if isinstance(value, bool):
             return value
         _fail(source, key, f"doit valoir true ou false, pas « {value} »")
+    number = _number(value)
     if expected is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
+        if isinstance(number, int) or (number is not None and math.isfinite(number) and number.is_integer()):
+            # 128, 1e3, 128.0: every usual way to write a whole number
+            return int(number)
         _fail(source, key, f"doit être un nombre entier, pas « {value} »")
     if expected is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
-            return float(value)
-        _fail(source, key, f"doit être un nombre décimal (par exemple 0.1), pas « {value} »")
+        if number is not None:
+            return float(number)
+        _fail(source, key, f"doit être un nombre décimal (par exemple 0.1), pas « {value} »" + _comma_hint(value))
     if isinstance(value, str):
         return value
     _fail(source, key, f"doit être un texte, pas « {value} »")
     raise AssertionError("unreachable")
 
 
-def _check_ranges(p: Params, source: str) -> None:
-    if not 1 <= p.epochs <= MAX_EPOCHS:
-        _fail(source, "epochs", f"doit être compris entre 1 et {MAX_EPOCHS}, pas {p.epochs}")
-    if p.batch_size < 1:
-        _fail(source, "batch_size", f"doit être au moins 1, pas {p.batch_size}")
-    if p.hidden_units < 1:
-        _fail(source, "hidden_units", f"doit être au moins 1 (l'énoncé : 128), pas {p.hidden_units}")
-    if not 0.0 <= p.dropout < 1.0:
-        _fail(source, "dropout", f"doit être entre 0 (compris, pas de Dropout) et 1 (exclu), pas {p.dropout}")
-    if not 0.0 < p.learning_rate <= 1.0:
-        _fail(source, "learning_rate", f"doit être strictement positif et au plus 1 (Adam : 0.001), pas {p.learning_rate}")
-    if p.validation not in VALIDATION_MODES:
-        _fail(source, "validation", f"doit valoir « split » ou « test », pas « {p.validation} »")
-    if not 0.0 < p.validation_fraction < 1.0:
-        _fail(source, "validation_fraction",
-              f"doit être strictement entre 0 et 1 (par exemple 0.1), pas {p.validation_fraction}")
-    if p.early_stopping.patience < 0:
-        _fail(source, "early_stopping.patience",
-              f"doit être positive ou nulle, pas {p.early_stopping.patience}")
-    if p.early_stopping.monitor not in MONITORS:
-        _fail(source, "early_stopping.monitor",
-              f"doit valoir « val_loss » ou « val_accuracy », pas « {p.early_stopping.monitor} »")
-    if p.steps_per_execution < 1:
-        _fail(source, "steps_per_execution", f"doit être au moins 1, pas {p.steps_per_execution}")
-    if p.threads < 0:
-        _fail(source, "threads", f"doit être positif ou nul (0 : TensorFlow choisit), pas {p.threads}")
-    if not 0 <= p.seed <= MAX_SEED:
-        _fail(source, "seed", f"doit être comprise entre 0 et {MAX_SEED} (2³² − 1), pas {p.seed}")
+def _number(value: Any) -> int | float | None:
+    """A number as YAML gives it (int, float) or as text YAML 1.1 does not read ("1e-3"); None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value  # .nan and .inf too: the range checks refuse them
+    if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
+        return float(value)
+    return None
+
+
+def _comma_hint(value: Any) -> str:
+    """« 0,001 »: French writing, which YAML reads as text."""
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+,\d+", value.strip()):
+        return f" (en YAML, le séparateur décimal est le point : écrivez {value.strip().replace(',', '.')})"
+    return ""
+
+
+def check_ranges(params: Params, source: str) -> None:
+    """The one list of checks (common/checks.py): the first value refused raises its French message."""
+    problem = first_problem(params)
+    if problem:
+        _fail(source, *problem)
 
 
 def params_key(name: str, values: dict[str, Any]) -> str | None:
@@ -230,9 +225,14 @@ def value_at(values: dict[str, Any], key: str) -> Any:
     return values
 
 
+class ParameterError(PipelineError):
+    """A refused value, with its dotted key and the reason, for whoever checks a derived run (workflow/preflight.py)."""
+
+    def __init__(self, source: str, key: str, why: str) -> None:
+        self.key, self.why = key, why
+        super().__init__(f"paramètre « {key} » invalide : il {why}.", where=f"{source}, clé « {key} »",
+                         fix=f"corrigez la valeur de « {key} » dans {source}.")
+
+
 def _fail(source: str, key: str, why: str) -> None:
-    raise PipelineError(
-        f"paramètre « {key} » invalide : il {why}.",
-        where=f"{source}, clé « {key} »",
-        fix=f"corrigez la valeur de « {key} » dans {source}.",
-    )
+    raise ParameterError(source, key, why)

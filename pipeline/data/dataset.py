@@ -1,6 +1,7 @@
 """Get Fashion-MNIST into Keras's cache (offline mirrors, checksums) and read or describe it with NumPy only."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -11,21 +12,32 @@ import numpy as np
 
 from pipeline.data import idx
 from pipeline.common.errors import PipelineError
-from pipeline.common.io import atomic_write_json, atomic_write_text, atomic_write_with
+from pipeline.common.io import atomic_write_json, atomic_write_text, atomic_write_with, write_error
 
 # French names of the ten classes, in label order (0 = T-shirt/top ... 9 = Ankle boot). The lesson
 # (pipeline/lesson.py, which imports TensorFlow) spells them for students; a test keeps both equal.
 CLASS_NAMES = ("T-shirt/haut", "Pantalon", "Pull-over", "Robe", "Manteau",
                "Sandale", "Chemise", "Baskets", "Sac", "Bottine")
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+KERAS_FALLBACK = Path("/tmp") / ".keras"  # where Keras goes when its home cannot be written
 FIX_DATA = ("réinstallez les données : « sudo apt-get install --reinstall dataset-fashion-mnist » "
             "(ou FASHION_MNIST_DIR=dossier contenant les 4 fichiers .gz), puis relancez « make report ».")
 _STAMP = ".verified.json"  # sizes and mtimes of files already checked, to skip re-hashing
 
 
 def keras_cache_dir() -> Path:
-    """Where tf.keras.datasets.fashion_mnist.load_data() looks before downloading."""
-    home = Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras")  # empty means unset, as in Keras
+    """Where tf.keras.datasets.fashion_mnist.load_data() looks before downloading, by Keras's own rules
+    (keras/src/backend/config.py, utils/file_utils.py `get_file`): $KERAS_HOME, else ~/.keras when the home
+    folder can be written, else /tmp/.keras; and /tmp/.keras again when that folder cannot be written
+    (a read-only HOME or KERAS_HOME)."""
+    if os.environ.get("KERAS_HOME"):  # empty means unset
+        home = Path(os.environ["KERAS_HOME"])
+    else:
+        home = Path.home() / ".keras" if os.access(Path.home(), os.W_OK) else KERAS_FALLBACK
+    with contextlib.suppress(OSError):  # as Keras's import does; a folder that cannot be made is not used
+        home.mkdir(parents=True, exist_ok=True)
+    if not os.access(home, os.W_OK):
+        home = KERAS_FALLBACK
     return home / "datasets" / "fashion-mnist"
 
 
@@ -39,23 +51,39 @@ def ensure_dataset(cache: Path | None = None) -> dict[str, str]:
     """Make the four verified files present in the Keras cache; return their SHA-256.
 
     Order: files already in the cache (verified once), then a local mirror, then Keras's own
-    download. A bad file anywhere raises a PipelineError naming it; nothing is half-copied.
+    download. A damaged file in the cache is only a cache miss: it is replaced by a verified copy, and
+    said so. A bad file anywhere else raises a PipelineError naming it; nothing is half-copied.
     """
     cache = cache or keras_cache_dir()
-    cache.mkdir(parents=True, exist_ok=True)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(cache, exc) from None
     stamp = _read_stamp(cache)
     known = dict(stamp)
     for key, spec in idx.FILES.items():
         target = cache / f"{spec.name}.gz"
-        if target.exists():
-            if stamp.get(spec.name) != _signature(target):
-                idx.read_verified(target, key, FIX_DATA)
-        else:
+        if target.exists() and stamp.get(spec.name) != _signature(target):
+            _drop_if_damaged(target, key)
+        if not target.exists():
             _install_from_mirror(key, target)
         stamp[spec.name] = _signature(target)
     if stamp != known:  # a build with nothing new writes nothing
         atomic_write_text(cache / _STAMP, json.dumps(stamp, indent=1))
     return checksums()
+
+
+def _drop_if_damaged(target: Path, key: str) -> None:
+    """Remove a cached file that fails its checks (cut short, altered), saying so: a verified copy replaces it."""
+    try:
+        idx.read_verified(target, key, FIX_DATA)
+    except PipelineError as damaged:
+        print(f"▸ données       {target} endommagé ({damaged.what.rstrip('.')}) : remplacé par une copie "
+              "vérifiée", flush=True)
+        try:
+            target.unlink()
+        except OSError as exc:
+            raise write_error(target, exc) from None
 
 
 def checksums() -> dict[str, str]:

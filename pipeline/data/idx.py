@@ -14,6 +14,9 @@ from pipeline.common.errors import PipelineError
 IMAGES_MAGIC = 2051  # IDX: unsigned bytes, 3 dimensions
 LABELS_MAGIC = 2049  # IDX: unsigned bytes, 1 dimension
 NUM_CLASSES = 10
+# Images of each class in the training file (6 000 each, 60 000 in all; tests/test_data.py counts them): what
+# params.yaml's checks compute the validation and training sets from before any file is read (common/checks.py).
+TRAIN_PER_CLASS = (6000,) * NUM_CLASSES
 
 
 @dataclass(frozen=True)

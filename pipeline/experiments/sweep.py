@@ -21,6 +21,7 @@ from pipeline.common import fr
 from pipeline.common.config import Params
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import atomic_write_json, read_json
+from pipeline.workflow import promotion
 from pipeline.workflow.runner import STAGING, Job, Runner, Stage
 from pipeline.experiments.worker import train_in_worker
 
@@ -135,8 +136,10 @@ def _run_dir(root: Path, key: str) -> Path:
 
 
 def _cached(root: Path, key: str) -> bool:
-    """A run folder appears whole (one rename) or not at all: its metrics.json says it is complete."""
-    return (_run_dir(root, key) / "metrics.json").is_file()
+    """A run folder appears whole (one rename) or not at all: its metrics.json says it is complete; a file
+    damaged since (its SHA-256 differs, workflow/promotion.py) makes it a run to train again."""
+    folder = _run_dir(root, key)
+    return (folder / "metrics.json").is_file() and promotion.damaged(folder) is None
 
 
 def _clean_staging(root: Path) -> None:

@@ -5,7 +5,7 @@ import numpy as np
 
 from pipeline.common import architecture
 from pipeline.data import dataset
-from pipeline.figures.catalogue import README_FIGURES, README_FOLDER, draw_all
+from pipeline.figures.catalogue import draw_all
 from pipeline.common.io import atomic_write_bytes, atomic_write_json, read_json
 from pipeline.common.schema import read_metrics
 
@@ -29,12 +29,9 @@ def figures_stage(job) -> None:
         atomic_write_bytes(folder / f"{name}.png", png)
     for png in sorted((run_dir / "lecon").glob("*.png")):  # drawn by the lesson's own code, as students will
         atomic_write_bytes(folder / "lecon" / png.name, png.read_bytes())
-    readme = job.out(README_FOLDER)  # the README's figures: committed, so GitHub shows them
-    for name in README_FIGURES:
-        atomic_write_bytes(readme / f"{name}.png", pngs[name])
     atomic_write_json(job.out("artifacts/figures.json"), facts)
 
 
 def summary(job) -> str:
     count = len(read_json(job.final("artifacts/figures.json"))["files"])
-    return f"{count} figures dans docs/figures/, {len(README_FIGURES)} copiées pour le README dans {README_FOLDER}"
+    return f"{count} figures dans docs/figures/"

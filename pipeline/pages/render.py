@@ -15,28 +15,23 @@ from pipeline.common.mkdocs_config import nav_pages
 from pipeline.pages import reading
 from pipeline.pages.artifacts import load_artifacts
 from pipeline.pages.context import PageContexts, builder_of
+from pipeline.pages.sections import sections
 
 
 README_TEMPLATE = "rapport.md.jinja"  # the Rapport page, rendered a second time for GitHub as README.md
 _READING = re.compile(r"{[{%][^}]*\breading\b")  # a template that prints reading times (the global `reading`)
-_MARKER = re.compile(r"(?:#|//)\s*--8<--\s*\[(start|end):([\w-]+)\]")  # Python's # or JavaScript's //
 
 
 def code_section(root: Path, relative: str, section: str) -> str:
     """The lines between `# --8<-- [start:section]` (`//` in JavaScript) and `[end:section]` in a source file, dedented.
 
-    Pages show the code that ran by reading it from the source at each build, never a copy.
+    Pages show the code that ran by reading it from the source at each build, never a copy; a file whose
+    markers do not pair up is refused with its line (pages/sections.py), never shown past a lost marker.
     """
-    path = root / relative
-    lines, inside, found = [], False, False
-    for line in path.read_text(encoding="utf-8").splitlines():
-        marker = _MARKER.search(line)
-        if marker and marker.group(2) == section:
-            inside, found = marker.group(1) == "start", True
-            continue
-        if inside and not _MARKER.search(line):
-            lines.append(line)
-    if not found or not lines:
+    text = (root / relative).read_text(encoding="utf-8")
+    found = next((s for s in sections(text, relative) if s.name == section), None)
+    lines = text.splitlines()[found.start:found.end - 1] if found else []
+    if not "".join(lines).strip():
         raise PipelineError(f"section de code « {section} » introuvable.", where=relative,
                             fix=f"ajoutez « # --8<-- [start:{section}] » et « [end:{section}] » dans {relative}.")
     return textwrap.dedent("\n".join(lines)).strip("\n")

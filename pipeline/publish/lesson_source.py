@@ -2,21 +2,20 @@
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 
 from pipeline.common.config import lesson_parameter_key, value_at
+from pipeline.pages.sections import sections
 from pipeline.publish.notebook_text import HELP, Parameter
 
 LESSON = "pipeline/lesson.py"
-_START = re.compile(r"^\s*#\s*--8<--\s*\[start:([\w-]+)\]", re.M)  # a marker line, not a mention
 NOT_PARAMETERS = ("main",)  # the script's own entry point repeats the others' parameters
 
 
 def lesson_sections(root: Path) -> list[str]:
-    """Names of the lesson's sections, in the order of the file (the order students run them)."""
-    names = _START.findall((root / LESSON).read_text(encoding="utf-8"))
-    return list(dict.fromkeys(names))
+    """Names of the lesson's sections, in the order of the file (the order students run them); markers that
+    do not pair up are refused with their line (pages/sections.py)."""
+    return [s.name for s in sections((root / LESSON).read_text(encoding="utf-8"), LESSON)]
 
 
 def lesson_parameters(root: Path, params: dict) -> list[Parameter]:

@@ -22,6 +22,8 @@ import threading
 from pathlib import Path
 
 from pipeline.common import fr, mkdocs_config
+from pipeline.common.errors import PipelineError
+from pipeline.common.io import atomic_write_text, write_error
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's browser (Playwright's own download is not reachable here)
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -139,49 +141,64 @@ def build_pdf(root: Path, out: Path | None = None, chromium: str = CHROMIUM) -> 
 
     site = root / "site"
     if not (site / "index.html").is_file():
-        raise SystemExit(f"Pas de site dans {site} : lancez d'abord « make report ».")
+        raise PipelineError("pas de site à imprimer.", where=str(site), fix="lancez d'abord « make report ».")
+    if not Path(chromium).exists():
+        raise PipelineError("Chromium est absent : il imprime le PDF.", where=chromium,
+                            fix="installez-le : « sudo apt-get install chromium » (ou « make browser »), puis relancez.")
     mkdocs_yml = root / "mkdocs.yml"
     config = mkdocs_config.load(mkdocs_yml)
     pages = published(site, nav_entries(mkdocs_yml))
     numbers = {name: n for n, (_, name) in enumerate(pages)}
     out = out or site / PDF_NAME
+    printing = out.with_name(f".{out.name}.tmp")  # the PDF appears whole under its name, or not at all
     generated = datetime.date.today().strftime("%d/%m/%Y")
 
-    with serve(site) as base, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page(viewport={"width": 1100, "height": 1400})
-            sections = []
-            for n, (title, name) in enumerate(pages):
-                tab.goto(base + name)
+    try:
+        with serve(site) as base, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+            try:
+                tab = browser.new_page(viewport={"width": 1100, "height": 1400})
+                sections = []
+                for n, (title, name) in enumerate(pages):
+                    tab.goto(base + name)
+                    tab.wait_for_load_state("load")
+                    if name == "demo.html":
+                        tab.wait_for_function("window.demo && window.demo.ready", timeout=30_000)
+                    body = tab.evaluate(COPY_ARTICLE_JS, [n, numbers])
+                    sections.append(f'<section class="pdf-page" id="p{n}-top" aria-label="{html.escape(title)}">'
+                                    f'{body}</section>')
+                tab.goto(base + "index.html")
                 tab.wait_for_load_state("load")
-                if name == "demo.html":
-                    tab.wait_for_function("window.demo && window.demo.ready", timeout=30_000)
-                body = tab.evaluate(COPY_ARTICLE_JS, [n, numbers])
-                sections.append(f'<section class="pdf-page" id="p{n}-top" aria-label="{html.escape(title)}">'
-                                f'{body}</section>')
-            tab.goto(base + "index.html")
-            tab.wait_for_load_state("load")
-            document = title_page(config, generated) + contents(pages) + "".join(sections)
-            tab.evaluate("""([body, style, title]) => {
-              const css = window.document.createElement("style");
-              css.textContent = style;
-              window.document.head.appendChild(css);
-              window.document.title = title;
-              window.document.querySelector("article").innerHTML = body;
-            }""", [document, STYLE, config.get("site_name", "")])
-            tab.evaluate(WAIT_IMAGES_JS)
-            tab.emulate_media(media="print")
-            out.parent.mkdir(parents=True, exist_ok=True)
-            tab.pdf(path=str(out), format="A4", print_background=True, display_header_footer=True,
-                    header_template="<div></div>", footer_template=FOOTER,
-                    margin={"top": "15mm", "bottom": "18mm", "left": "14mm", "right": "14mm"},
-                    outline=True, tagged=True)
-        finally:
-            browser.close()
-    size = out.stat().st_size
+                document = title_page(config, generated) + contents(pages) + "".join(sections)
+                tab.evaluate("""([body, style, title]) => {
+                  const css = window.document.createElement("style");
+                  css.textContent = style;
+                  window.document.head.appendChild(css);
+                  window.document.title = title;
+                  window.document.querySelector("article").innerHTML = body;
+                }""", [document, STYLE, config.get("site_name", "")])
+                tab.evaluate(WAIT_IMAGES_JS)
+                tab.emulate_media(media="print")
+                out.parent.mkdir(parents=True, exist_ok=True)
+                tab.pdf(path=str(printing), format="A4", print_background=True, display_header_footer=True,
+                        header_template="<div></div>", footer_template=FOOTER,
+                        margin={"top": "15mm", "bottom": "18mm", "left": "14mm", "right": "14mm"},
+                        outline=True, tagged=True)
+            finally:
+                browser.close()
+    except BaseException:  # Chromium failed or Ctrl-C: no half-printed file left in site/
+        printing.unlink(missing_ok=True)
+        raise
+    size = printing.stat().st_size
     if size > MAX_BYTES:
-        raise SystemExit(f"{out} pèse {size / 1e6:.1f} Mo, plus que les 8 Mo permis.")
+        printing.unlink()
+        raise PipelineError(f"le PDF pèse {size / 1e6:.1f} Mo, plus que les {MAX_BYTES // 2**20} Mo permis.",
+                            where=str(out), fix="allégez les pages les plus lourdes (figures, Démo), puis relancez "
+                                                "« make pdf ».")
+    try:
+        printing.replace(out)
+    except OSError as exc:
+        raise write_error(out, exc) from None
     if out.resolve() == (site / PDF_NAME).resolve():
         link_from_home(site, out, page_count(out))
     return out
@@ -207,7 +224,7 @@ def link_from_home(site: Path, pdf: Path, pages: int) -> None:
             "pour l'imprimer ou le lire hors ligne.</p>")
     text, found = re.subn(r"(<h1\b.*?</h1>)", lambda m: m.group(1) + link, text, count=1, flags=re.S)
     if found:
-        index.write_text(text, encoding="utf-8")
+        atomic_write_text(index, text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -216,7 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=Path("."), help="dossier du projet (contient site/)")
     parser.add_argument("--out", type=Path, default=None, help="fichier PDF (site/rapport.pdf par défaut)")
     args = parser.parse_args(argv)
-    out = build_pdf(args.root.resolve(), args.out)
+    try:
+        out = build_pdf(args.root.resolve(), args.out)
+    except PipelineError as exc:
+        print(exc.message(), file=sys.stderr)
+        return 2
     print(f"PDF prêt : {out} ({out.stat().st_size / 1e6:.1f} Mo)")
     return 0
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.common.config import Params
+from pipeline.common.errors import PipelineError
 
 PROJECT = Path(__file__).resolve().parents[2]  # where `pipeline` is importable from
 CHILD = "import sys; from pipeline.training.train import trajectory_child; sys.exit(trajectory_child(sys.argv[1:]))"
@@ -44,8 +45,16 @@ def finish(job: Background) -> None:
     text = job.log.read().decode("utf-8", "replace")
     job.log.close()
     if code != 0:
-        tail = "\n".join(text.strip().splitlines()[-15:])
-        raise RuntimeError(f"l'entraînement de la trajectoire a échoué (code {code}) :\n{tail}")
+        lines = text.strip().splitlines()
+        full = next((line for line in lines if "No space left on device" in line or "Errno 28" in line), None)
+        raise PipelineError(
+            "disque plein pendant l'entraînement de la trajectoire." if full else
+            f"l'entraînement de la trajectoire (la même graine, sans arrêt) s'est arrêté (code {code}).",
+            where="pipeline/training/background.py",
+            fix=("libérez de la place, puis relancez « make report »" if full else
+                 "lisez le détail ; relancez « make report » (ou mettez « trajectory: false » dans params.yaml)")
+                + " : l'entraînement du cours, déjà fait, est repris sans être refait.",
+            detail=" | ".join(line.strip() for line in (lines[-3:] if not full else [full])))
 
 
 def stop(job: Background) -> None:

@@ -4,7 +4,8 @@ Every params.yaml value that changes the training reaches it one way only: as an
 function, by name (`lesson_arguments`), exactly as the notebook's parameters cell and the script's options
 give it. What the pipeline adds to `pipeline/lesson.py`, in the order it happens:
 1. a quiet TensorFlow, its thread pools sized, one seed for Python, NumPy and TensorFlow (training/tensorflow_runtime.py);
-2. the lesson's network checked before any training (Flatten, Dense, Dropout only: training/architecture_record.py);
+2. the lesson's network checked before any training (Flatten first, Dense and Dropout, 10 outputs:
+   training/architecture_record.py), and any error of the lesson's code told with its line (training/lesson_errors.py);
 3. speed without other arithmetic (SPEED_OPTIONS): `steps_per_execution` and XLA (`jit_compile`) set on
    the compiled model, so the `compile()` students read stays the lesson's;
 4. `fit()` given a timer callback and a log-friendly progress mode, by wrapping the model's `fit`
@@ -38,6 +39,7 @@ from pipeline.training import evaluate, trajectory
 from pipeline.training import architecture_record, background
 from pipeline.training.tensorflow_runtime import prepare_tensorflow
 from pipeline.training.capture import captured, lesson_figure, tee_stdout
+from pipeline.training.lesson_errors import lesson_failures
 from pipeline.training.trace import module_level_lines, trace_lines
 
 LESSON = Path(__file__).resolve().parents[1] / "lesson.py"  # pipeline/lesson.py, where students see it
@@ -126,8 +128,9 @@ def fit_lesson(params: Params, arrays: Arrays, lesson, verbose: int | None = Non
     with warnings.catch_warnings():
         # Keras 3 advises keras.Input over the seed's Flatten(input_shape=...): keep the seed's code.
         warnings.filterwarnings("ignore", message=".*input_shape.*", category=UserWarning)
-        model = lesson.build_model(**lesson_arguments(lesson.build_model, params))
-    architecture_record.check_supported(model, LESSON.name)
+        with lesson_failures("en construisant le réseau"):  # Dense(0): Keras's refusal, with the lesson's line
+            model = lesson.build_model(**lesson_arguments(lesson.build_model, params))
+    architecture_record.check_supported(model, lesson.build_model)
     lesson.compile_model(model, **lesson_arguments(lesson.compile_model, params))
     model.steps_per_execution = params.steps_per_execution  # several batches per call: same updates
     # XLA fuses this network's small operations; not with Dropout, whose random numbers make XLA on
@@ -154,7 +157,8 @@ def run_lesson(params: Params, out_dir: Path, verbose: int | None = None, resume
     # The trajectory trains beside this run, on the other core (training/background.py).
     side = background.start(params, out_dir) if params.trajectory else None
     try:
-        metrics = _run_lesson(params, out_dir, tf, verbose, resume)
+        with lesson_failures("pendant l'exécution de la leçon"):
+            metrics = _run_lesson(params, out_dir, tf, verbose, resume)
     except BaseException:
         if side:
             background.stop(side)

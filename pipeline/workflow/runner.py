@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.workflow import deps
+from pipeline.workflow import deps, promotion
 from pipeline.workflow.cache import file_digests, key_of, package_versions
 from pipeline.common.config import Params
 from pipeline.common.errors import PipelineError
-from pipeline.common.io import atomic_write_json, read_json, write_error, write_if_changed
+from pipeline.common.io import atomic_write_json, read_json, write_error
 
 MANIFEST = Path("artifacts") / "manifest.json"
 STAGING = Path("artifacts") / ".staging"
@@ -76,9 +76,32 @@ class Job:
         _call(self.stage.run, self)
 
     def promote(self) -> None:
-        """Move every staged output into place (after the stage function returned)."""
+        """Move every staged output into place together, all or none (workflow/promotion.py); a keyed
+        folder first records the checksums of its files."""
         for output in self.stage.outputs:
-            _promote(self.out(output), self.final(output))
+            if self.stage.keyed and output.endswith("/") and self.out(output).is_dir():
+                promotion.write_checksums(self.out(output))
+        promotion.promote([(self.out(o), self.final(o)) for o in self.stage.outputs], self.journal, self.root)
+
+    @property
+    def journal(self) -> Path:
+        """The promotion's journal: present only while the outputs are being swapped."""
+        return self.staging.with_name(self.staging.name + ".promotion.json")
+
+    def recover(self) -> None:
+        """Undo a promotion a killed build left half done, and a finished one's leftovers (x.old)."""
+        promotion.recover(self.journal, self.root)
+        for output in self.stage.outputs:
+            promotion.leftover(self.final(output))
+
+    def damaged(self) -> str | None:
+        """The first output file whose bytes no longer match its checksum (keyed folders), or None."""
+        for output in self.stage.outputs:
+            path = self.final(output)
+            name = promotion.damaged(path) if self.stage.keyed and path.is_dir() else None
+            if name:
+                return f"{output.format(key=self.key)}{name}"
+        return None
 
     def input(self, stage: str, output: str) -> Path:
         """A declared output of an earlier stage of this build."""
@@ -120,8 +143,10 @@ class Runner:
         parts = self.parts(stage, params)
         job = Job(stage, key_of(parts), self.root, params, self.inputs,
                   {name: self.done[name] for name in stage.after})
-        for output in stage.outputs:
-            _recover_interrupted_swap(job.final(output))
+        job.recover()
+        damaged = job.damaged()
+        if damaged:  # reused, it would fail later or publish wrong numbers: said, then built again
+            print(f"▸ {stage.label:<13} {damaged} endommagé (empreinte SHA-256 différente) : refait", flush=True)
         fresh = self._fresh(job)
         if not fresh:
             self._execute(job)
@@ -169,6 +194,8 @@ class Runner:
                                                  "stages": self.records})
 
     def _fresh(self, job: Job) -> bool:
+        if job.damaged():
+            return False
         record = self.records.get(job.stage.name)
         recorded = record.get("outputs", {}) if record and record.get("key") == job.key else None
         if recorded is None and not job.stage.keyed:
@@ -186,9 +213,10 @@ class Runner:
 
 
 def _fingerprint(path: Path) -> str:
-    """SHA-256 of a file; for a folder, of its file names and sizes (cheap, catches deletions)."""
+    """SHA-256 of a file; for a folder, of its files' names and SHA-256: a byte changed anywhere is seen."""
     if path.is_dir():
-        listing = sorted(f"{p.relative_to(path)}:{p.stat().st_size}" for p in path.rglob("*") if p.is_file())
+        listing = sorted(f"{p.relative_to(path)}:{hashlib.sha256(p.read_bytes()).hexdigest()}"
+                         for p in path.rglob("*") if p.is_file())
         return "dir:" + hashlib.sha256("\n".join(listing).encode()).hexdigest()
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
 
@@ -201,36 +229,6 @@ def _remove_staging(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
     with contextlib.suppress(OSError):
         staging.parent.rmdir()  # only when no other stage left anything there
-
-
-def _promote(staged: Path, final: Path) -> None:
-    """Move one output into place: a file only if its bytes changed, a folder by two renames."""
-    if not staged.exists():
-        raise FileNotFoundError(f"stage output missing: {staged}")
-    if staged.is_file():
-        write_if_changed(final, staged.read_bytes())
-        return
-    old = final.with_name(final.name + ".old")
-    try:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(old, ignore_errors=True)
-        if final.exists():
-            final.replace(old)
-        staged.replace(final)
-    except OSError as exc:
-        if old.exists() and not final.exists():
-            old.replace(final)
-        raise write_error(final, exc) from None
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _recover_interrupted_swap(final: Path) -> None:
-    """A build killed between the two renames leaves x.old/ and no x/: put the previous one back."""
-    old = final.with_name(final.name + ".old")
-    if old.is_dir() and not final.exists():
-        old.replace(final)
-    elif old.is_dir():
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _call(target: str, job: Job) -> Any:

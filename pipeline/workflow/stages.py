@@ -19,10 +19,9 @@ def table(root: Path) -> list[Stage]:
         Stage("train", "entraînement", "training.train:train_stage", "training.train:summary",
               params=ALL_PARAMS, after=("data",), versions=("tensorflow", "keras", "numpy"),
               outputs=("artifacts/runs/{key}/",)),
-        # rapport/: the README's own figures, committed so that GitHub shows them (README_FIGURES).
         Stage("figures", "figures", "figures.stage:figures_stage", "figures.stage:summary",
               params=("seed",), after=("data", "train"), versions=("matplotlib",),
-              outputs=("docs/figures/", "rapport/", "artifacts/figures.json")),
+              outputs=("docs/figures/", "artifacts/figures.json")),
         Stage("demo", "démo", "publish.demo:demo_stage", "publish.demo:summary",
               params=("seed",), after=("train",), outputs=("docs/demo/data/", "artifacts/demo.json")),
         # « Rejouer l'apprentissage »: the trajectory's snapshots, quantised within the page's size budget.
@@ -60,8 +59,10 @@ def table(root: Path) -> list[Stage]:
                      "artifacts/experiments.json", "artifacts/tuning.json", "bench/results/latest.json",
                      "bench/records/complete-build.json"),
               outputs=(*pages, "artifacts/README.pending.md")),
+        # What a reader sees, published together at the very end or not at all (workflow/promotion.py): the
+        # site, the README and rapport/, the README's own figures, committed so that GitHub shows them.
         Stage("site", "site", "publish.site:site_stage", "publish.site:summary",
-              after=("pages",), files=("docs/", "mkdocs.yml", "pipeline/publish/mkdocs_hooks.py", "overrides/"),
+              after=("pages", "figures"), files=("docs/", "mkdocs.yml", "pipeline/publish/mkdocs_hooks.py", "overrides/"),
               versions=SITE_PACKAGES,
-              outputs=("site/", "README.md")),
+              outputs=("site/", "README.md", "rapport/")),
     ]

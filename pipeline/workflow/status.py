@@ -38,6 +38,8 @@ def explain(root: Path, params: Params) -> list[str]:
             reasons = [f"jamais construite (rien dans {MANIFEST.as_posix()})"]
         elif not reasons:
             reasons = _damaged_outputs(runner, job)
+        if job.stage.keyed and job.damaged() and not any("endommagée" in r for r in reasons):
+            reasons.append(f"sortie {job.damaged()} endommagée (empreinte SHA-256 différente)")
         if not reasons:
             lines.append(f"✓ {stage.label}\u00a0: à jour")
         elif runner._fresh(job):  # a keyed stage: an earlier build already made these very outputs
@@ -87,7 +89,8 @@ def reasons_for(parts: dict, recorded: dict | None, recorded_key: str | None, ke
 def _damaged_outputs(runner: Runner, job: Job) -> list[str]:
     """Same key, but an output missing or edited by hand: the runner rebuilds it too."""
     recorded = runner.records[job.stage.name].get("outputs", {})
-    reasons = []
+    damaged = job.damaged()
+    reasons = [f"sortie {damaged} endommagée (empreinte SHA-256 différente)"] if damaged else []
     for output in job.stage.outputs:
         path = job.final(output)
         shown = path.relative_to(runner.root).as_posix()
