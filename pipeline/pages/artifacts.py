@@ -36,6 +36,7 @@ class Artifacts:
     replay_asset_bytes: int = 0  # docs/assets/{reseau,rejouer}.{js,css}, downloaded with the replay
     browser_training: dict | None = None  # artifacts/browser_training.json: the subset exported for « Entraîner dans le navigateur »
     tfjs: dict | None = None  # artifacts/tfjs.json: the TensorFlow.js files copied into the site
+    exercises: dict | None = None  # runs/<key>/exercises.json: each exercise's code run after its lesson section
 
 
 NAMES = tuple(f.name for f in fields(Artifacts))
@@ -96,6 +97,7 @@ def load_artifacts(job) -> LazyArtifacts:
         "replay_asset_bytes": assets("reseau.js", "rejouer.js", "rejouer.css"),
         "browser_training": from_stage("browser_training", "artifacts/browser_training.json"),
         "tfjs": from_stage("tfjs", "artifacts/tfjs.json"),
+        "exercises": lambda: read_json(run_dir / "exercises.json"),
     })
 
 
