@@ -205,9 +205,9 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
         f"{style.percent_floor(step['after'][step['label']])} et la perte de {fr.decimal(step['loss_before'], 3)} à "
         f"{fr.decimal(step['loss_after'], 3)}.")
     # The lesson's own figures (pipeline/lesson.py draws them during training; docs/figures/lecon/).
-    alt["lecon/articles"] = ("Les premières images du jeu d'entraînement, dessinées par le code de l'énoncé, "
+    alt["lecon/articles"] = ("Les premières images du jeu d'entraînement, dessinées par le code de la leçon, "
                              "claires sur fond noir et titrées par leur classe.")
-    alt["lecon/distribution"] = ("Diagramme en barres de l'énoncé : nombre d'images d'entraînement par classe, "
+    alt["lecon/distribution"] = ("Diagramme en barres dessiné par le code de la leçon : nombre d'images d'entraînement par classe, "
                                  f"{count_text}.")
     if facts.get("regles"):
         alt["regles"] = (f"En haut, les pertes d'entraînement et de validation sur les {facts['regles_epochs']} époques "
@@ -215,7 +215,7 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
                          "arrête et l'époque dont elle garde les poids : "
                          + " ; ".join(f"{r['label']}, arrêt après l'époque {r['stop']}, époque {r['kept']} gardée"
                                       for r in facts["regles"]) + ".")
-    alt["lecon/curves"] = (f"Les deux graphiques de l'énoncé sur {metrics['epochs_run']} époques : l'exactitude (à "
+    alt["lecon/curves"] = (f"Les deux graphiques que demande l'énoncé, sur {metrics['epochs_run']} époques : l'exactitude (à "
                            "gauche) et la perte (à droite), d'entraînement et de validation.")
     alt["lecon/confusion"] = (f"La matrice de confusion que dessine le code de l'étape 5 : {fr.integer(ev['errors'])} "
                               f"erreurs sur {fr.integer(metrics['sizes']['test'])} images de test, hors de la "
