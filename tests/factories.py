@@ -203,17 +203,34 @@ def make_quiz(metrics: dict, data_info: dict, arch: architecture.Architecture, f
                                      "bytes": len(texts[name].encode("utf-8"))} for kind, name in stage.EXPORTS.items()}}
 
 
+def make_exercises(metrics: dict, arch: architecture.Architecture) -> dict:
+    """exercises.json as the training stage writes it: each probe's code and a value this hand-made run would give."""
+    from pipeline.common import exercise_code
+    from pipeline.pages.network_context import params_with_first_width
+
+    h, fit = metrics["history"], metrics["sizes"]["fit"]
+    values = {"first_label_loaded": 9, "first_label": 6, "mean_loaded": 72.94035223214286,
+              "mean_normalised": 0.2860405969887955, "counts_loaded": [6000] * 10, "counts": [fit // 10] * 10,
+              "counts_validation": [metrics["sizes"]["validation"] // 10] * 10,
+              "params": arch.total_params, "layer_params": [layer.params for layer in arch.layers],
+              "params_narrow": params_with_first_width(arch, exercise_code.NARROW_WIDTH), "fit_images": fit,
+              "best_loss_epoch": h["val_loss"].index(min(h["val_loss"])) + 1,
+              "best_accuracy_epoch": h["val_accuracy"].index(max(h["val_accuracy"])) + 1}
+    return {probe.id: {"code": probe.code, "after": probe.after, "parameters": dict(probe.parameters),
+                       "value": values[probe.id]} for probe in exercise_code.PROBES}
+
+
 def make_artifacts(counts=None, bench=None, arch: architecture.Architecture | None = None, **metric_overrides):
     """Hand-made versions of every file the pages read, as the pages stage would load them."""
     from pipeline.pages.artifacts import Artifacts
 
     metrics, data_info = make_metrics(**metric_overrides), make_data_info(counts)
+    arch = arch or make_architecture()
     figures = with_alt_texts(make_figure_facts(arch), metrics, data_info)
     predictions = metric_overrides.get("predictions")
-    quiz = make_quiz(metrics, data_info, arch or make_architecture(), figures,
-                     predictions[0] if predictions is not None else None)
+    quiz = make_quiz(metrics, data_info, arch, figures, predictions[0] if predictions is not None else None)
     return Artifacts(
-        data_info=data_info, metrics=from_dict(Metrics, metrics), architecture=arch or make_architecture(),
+        data_info=data_info, metrics=from_dict(Metrics, metrics), architecture=arch,
         figures=figures, demo=make_demo_facts(), quiz=quiz,
         run={"key": "abc123", "finished": "2026-11-26T05:59:00+0000", "seconds": 12.5},
         timings={"epoch_seconds": [0.5, 0.6, 0.4]},
@@ -223,7 +240,7 @@ def make_artifacts(counts=None, bench=None, arch: architecture.Architecture | No
                                     for e, (a, l, va, vl) in enumerate(zip(*(metrics["history"][k] for k in (
                                         "accuracy", "loss", "val_accuracy", "val_loss"))))),
                  "predict": "Probabilités : (10000, 10)\n"},
-        provenance=make_provenance(), bench=bench, demo_asset_bytes=23000)
+        provenance=make_provenance(), bench=bench, demo_asset_bytes=23000, exercises=make_exercises(metrics, arch))
 
 
 def make_context(**overrides) -> dict:

@@ -215,7 +215,7 @@ def test_training_page_prints_the_replayed_patience_and_restore_answers():
     page = flat(render("entrainement", make_context()))
     assert "arrêterait l'entraînement après l'époque 6 (au lieu de 8), et le modèle évalué serait celui de l'époque 5" in page
     assert "Le modèle évalué serait celui de l'époque 8 (la dernière) au lieu de celui de l'époque 5" in page
-    assert f"422 mises à jour des poids, au lieu de 1{NB}688" in page
+    assert f"422 mises à jour des poids (`math.ceil(len(X_train) / 128)`, après `import math`), au lieu de 1{NB}688" in page
     history = dict(BASE_HISTORY, val_loss=[0.43, 0.38, 0.39, 0.35, 0.34, 0.35, 0.36, 0.38])
     page = flat(render("entrainement", make_context(history=history)))
     assert "après l'époque 3 (au lieu de 8), et le modèle évalué serait celui de l'époque 2" in page

@@ -72,18 +72,21 @@ def render(name: str, **overrides) -> str:
     return flat(rendering.render_template(env, f"{name}.md.jinja", make_context(**overrides))).replace(NB, " ")
 
 
-def test_the_training_page_states_the_seed_s_bare_early_stopping_and_replays_it():
+def test_the_training_page_says_the_seed_gives_no_early_stopping_parameter_and_replays_keras_defaults():
     page = render("entrainement")
-    assert "L'énoncé écrit `EarlyStopping()` sans argument" in page
+    # The exercise names EarlyStopping and gives none of its parameters: Keras's defaults are replayed, as such.
+    assert ("L'énoncé dit seulement : « Tu utilises EarlyStopping pour arrêter automatiquement l’entraînement "
+            "quand le modèle ne s’améliore plus ». Il ne donne aucun de ses paramètres.") in page
+    assert "`EarlyStopping()` sans argument" not in page and "règle de l'énoncé" not in page
     assert 'il revient à écrire `EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)`' in page
     # BASE_HISTORY's val_loss: 0.43 0.38 0.36 0.35 0.34 0.35 … patience 0 stops after epoch 6, keeps its weights.
-    assert "la règle de l'énoncé aurait arrêté l'entraînement après l'époque 6" in page
+    assert "la règle par défaut de Keras aurait arrêté l'entraînement après l'époque 6" in page
     assert "perte de validation 0,3500" in page
     # A loss that falls at every one of 8 recorded epochs out of 20: the bare rule's stop is unknown,
     # and the page says so instead of guessing.
     falling = dict(BASE_HISTORY, val_loss=[0.43, 0.42, 0.41, 0.40, 0.39, 0.38, 0.37, 0.36])
     page = render("entrainement", history=falling, best_epoch=8, stopped_early=False)
-    assert "pas assez d'époques enregistrées pour rejouer la règle de l'énoncé" in page
+    assert "pas assez d'époques enregistrées pour rejouer la règle par défaut de Keras" in page
 
 
 def test_no_page_says_calibrated_or_not_without_the_measure():

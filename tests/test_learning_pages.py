@@ -41,8 +41,9 @@ def test_a_weight_of_the_first_layer_and_a_hidden_bias_are_named_in_correct_fren
         move = facts["step"]["top"][0]
         facts["step"]["top"] = [dict(move, name="W1", index=[12, 4]), dict(move, name="b1", index=[4])]
     page, _ = training_page(edit)
-    assert "| le poids qui relie le pixel 12 (ligne 1, colonne 13) au neurone caché 5 |" in page
-    assert "| le biais du neurone 5 de la couche cachée 1 |" in page
+    # Numbered from 0 like the images: W1[12, 4] is pixel 12 (row 0, column 12) to hidden neuron 4.
+    assert "| le poids qui relie le pixel 12 (ligne 0, colonne 12) au neurone caché 4 |" in page
+    assert "| le biais du neurone 4 de la couche cachée 1 |" in page
 
 def rate_items(page: str) -> list[str]:
     """The bullets of the learning rates, each with its continuation line."""

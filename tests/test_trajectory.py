@@ -41,7 +41,7 @@ def test_every_rule_is_replayed_on_the_whole_trajectory_with_the_kept_epoch_s_sc
     table = replay_all(trajectory_from(BASE_HISTORY), PARAMS, RUN)
     rows = {r["id"]: r for r in table["rows"]}
     # BASE_HISTORY's val_loss 0.43 0.38 0.36 0.35 0.34 0.35 0.36 0.38, then rising to 0.50 at epoch 20.
-    assert (rows["enonce"]["epochs_run"], rows["enonce"]["kept_epoch"]) == (6, 6)  # patience 0, no restore
+    assert (rows["defaut"]["epochs_run"], rows["defaut"]["kept_epoch"]) == (6, 6)  # Keras's defaults: patience 0, no restore
     assert (rows["p10"]["epochs_run"], rows["p10"]["kept_epoch"]) == (15, 5)  # needs epochs the run never trained
     assert (rows["sans_arret"]["epochs_run"], rows["sans_arret"]["kept_epoch"]) == (20, 20)
     assert rows["p3"]["current"] and not rows["p5"]["current"]

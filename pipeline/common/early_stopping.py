@@ -96,12 +96,13 @@ def replay_run(history: dict, params: dict, **changes) -> Replay:
 
 
 def rules(params: dict) -> list[dict]:
-    """The rules a student asks about: the seed's bare call, the patiences, the other monitor, the other
-    restore choice, and no stop at all (a patience as long as the training)."""
+    """The rules a student asks about: Keras's defaults (the seed names EarlyStopping but gives none of its
+    parameters), the patiences, the other monitor, the other restore choice, and no stop at all (a patience
+    as long as the training)."""
     es, epochs = params["early_stopping"], params["epochs"]
     other = "val_accuracy" if es["monitor"] == "val_loss" else "val_loss"
     listed = [
-        ("enonce", "`EarlyStopping()` de l'énoncé (patience 0, sans retour)",
+        ("defaut", "`EarlyStopping()`, réglages par défaut de Keras (patience 0, sans retour)",
          {"monitor": "val_loss", "patience": 0, "restore_best_weights": False}),
         *[(f"p{p}", f"patience {p}", {"patience": p}) for p in (1, 3, 5, 10)],
         ("surveillance", f"surveiller `{other}`", {"monitor": other}),

@@ -192,7 +192,7 @@ def _protocol(q: dict, facts: dict) -> str:
     gap = fr.points(100 * abs(_m(leak, "test_accuracy") - _m(honest, "test_accuracy")))
     higher = "plus haute" if _m(leak, "test_accuracy") > _m(honest, "test_accuracy") else "plus basse"
     return (f"Mesurée sur le jeu de test ({n} graines), l'exactitude vaut {_acc(leak['test_accuracy'])} quand ce "
-            f"même jeu choisit l'époque gardée (`validation: test`, l'énoncé), et {_acc(honest['test_accuracy'])} "
+            f"même jeu choisit l'époque gardée (`validation: test`, comme dans l'énoncé), et {_acc(honest['test_accuracy'])} "
             f"avec un jeu de validation à part : {gap} {higher}, un écart qui "
             + ("dépasse" if facts["exceeds"] else "reste dans") + " la variation d'une graine à l'autre. "
             f"Avec `validation: test`, ce score n'est plus une mesure indépendante, puisqu'il a servi à choisir "

@@ -26,11 +26,14 @@ README_FOLDER = "rapport/"
 README_FIGURES = ("exemples", "repartition", "courbes", "confusion")
 def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabilities, weights,
              arch: architecture.Architecture, validation: tuple | None = None,
-             trajectory: dict | None = None) -> tuple[dict, dict]:
+             trajectory: dict | None = None, fit_positions=None) -> tuple[dict, dict]:
     """Return ({figure name: PNG bytes}, facts) for every figure of the site.
 
     `validation`: (probabilities, labels) of the validation images, for step 4's calibration (the
     test set is kept for step 5); without it (older runs, tests) the test images are used, and said.
+    `fit_positions`: where each image of X_train after the lesson's split sits in x_train as loaded (the
+    run's split.npz); step 3's images are drawn from those, and numbered as `X_train[i]` after the split.
+    Without it, x_train is taken as the training set itself.
     """
     rng = np.random.default_rng(seed)
     names = CLASS_NAMES
@@ -49,16 +52,19 @@ def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabi
     cal_probabilities, cal_labels = validation if validation is not None else (probabilities, y_test)
     calibration_rows = network.calibration_table(cal_probabilities, cal_labels)
     activity = _activity(test_pass.outputs[0]) if arch.hidden else None  # the first hidden layer
-    # The learning loop on this network (drawn after the others: their seeded picks stay the same).
-    sample = np.sort(rng.choice(len(y_train), min(learning.SLICE_IMAGES, len(y_train)), replace=False))
-    descent = learning.descent_facts(arch, weights, x_train[sample] / 255.0, y_train[sample])
+    # The learning loop on this network (drawn after the others: their seeded picks stay the same), on the
+    # images fit() learns from: X_train after the split, indexed as the notebook indexes it from then on.
+    fit = np.arange(len(y_train)) if fit_positions is None else np.asarray(fit_positions)
+    x_fit, y_fit = x_train[fit], y_train[fit]
+    sample = np.sort(rng.choice(len(y_fit), min(learning.SLICE_IMAGES, len(y_fit)), replace=False))
+    descent = learning.descent_facts(arch, weights, x_fit[sample] / 255.0, y_fit[sample])
     # The one-step image: among the first 10 000 (an index of four digits at most, which the pages write,
     # like every identifier, without a thousands space).
     candidates = sample[sample < 10_000] if (sample < 10_000).any() else sample
     step_index = int(candidates[learning.pick_step_image(
-        architecture.forward(arch, weights, x_train[candidates] / 255.0).probabilities, y_train[candidates], rng)])
-    step = {"index": step_index, **learning.step_facts(arch, weights, x_train[step_index], int(y_train[step_index]),
-                                                      float(metrics["learning_rate"]))}
+        architecture.forward(arch, weights, x_fit[candidates] / 255.0).probabilities, y_fit[candidates], rng)])
+    step = {"index": step_index, "loaded_index": int(fit[step_index]),
+            **learning.step_facts(arch, weights, x_fit[step_index], int(y_fit[step_index]), float(metrics["learning_rate"]))}
 
     drawings = {
         "exemples": charts.sample_grid(x_train[grid], y_train[grid], names),
@@ -77,7 +83,7 @@ def draw_all(seed: int, x_train, y_train, x_test, y_test, metrics: dict, probabi
         "reseau": network.network_diagram(sizes, params, [layer.activation for layer in arch.dense],
                                           output_names=names, image=x_test[worked_index]),
         "descente": learning.descent(descent),
-        "pas_gradient": learning.gradient_step(x_train[step_index], step, names),
+        "pas_gradient": learning.gradient_step(x_fit[step_index], step, names),
         "calibration": network.calibration(cal_probabilities, cal_labels),
         "exemple_calcul": network.worked_example(x_test[worked_index], worked_hidden, worked.logits[0],
                                                  worked.probabilities[0], int(y_test[worked_index]), names,
@@ -192,16 +198,16 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
         + " ; ".join(f"η = {learning.eta_text(r['eta'])} ({r['word']}), perte {fr.decimal(r['loss'][-1], 3)} "
                      f"après {len(r['t']) - 1} pas" for r in descent["rates"]) + ".")
     alt["pas_gradient"] = (
-        f"Un pas de descente de gradient sur l'image d'entraînement {step['index']}, classe "
+        f"Un pas de descente de gradient sur l'image d'entraînement X_train[{step['index']}], classe "
         f"{names[step['label']]} : p − y vaut {fr.decimal(step['delta'][step['label']], 2)} pour la classe réelle ; "
-        f"les poids du neurone caché {step['neuron'] + 1} ne bougent que là où le pixel n'est pas noir ; la "
+        f"les poids du neurone caché {step['neuron']} ne bougent que là où le pixel n'est pas noir ; la "
         f"probabilité de {names[step['label']]} passe de {style.percent_floor(step['before'][step['label']])} à "
         f"{style.percent_floor(step['after'][step['label']])} et la perte de {fr.decimal(step['loss_before'], 3)} à "
         f"{fr.decimal(step['loss_after'], 3)}.")
     # The lesson's own figures (pipeline/lesson.py draws them during training; docs/figures/lecon/).
-    alt["lecon/articles"] = ("Les premières images du jeu d'entraînement, dessinées par le code de l'énoncé, "
+    alt["lecon/articles"] = ("Les premières images du jeu d'entraînement, dessinées par le code de la leçon, "
                              "claires sur fond noir et titrées par leur classe.")
-    alt["lecon/distribution"] = ("Diagramme en barres de l'énoncé : nombre d'images d'entraînement par classe, "
+    alt["lecon/distribution"] = ("Diagramme en barres dessiné par le code de la leçon : nombre d'images d'entraînement par classe, "
                                  f"{count_text}.")
     if facts.get("regles"):
         alt["regles"] = (f"En haut, les pertes d'entraînement et de validation sur les {facts['regles_epochs']} époques "
@@ -209,7 +215,7 @@ def alt_texts(facts: dict, metrics: dict, counts, pixel_range: tuple[int, int], 
                          "arrête et l'époque dont elle garde les poids : "
                          + " ; ".join(f"{r['label']}, arrêt après l'époque {r['stop']}, époque {r['kept']} gardée"
                                       for r in facts["regles"]) + ".")
-    alt["lecon/curves"] = (f"Les deux graphiques de l'énoncé sur {metrics['epochs_run']} époques : l'exactitude (à "
+    alt["lecon/curves"] = (f"Les deux graphiques que demande l'énoncé, sur {metrics['epochs_run']} époques : l'exactitude (à "
                            "gauche) et la perte (à droite), d'entraînement et de validation.")
     alt["lecon/confusion"] = (f"La matrice de confusion que dessine le code de l'étape 5 : {fr.integer(ev['errors'])} "
                               f"erreurs sur {fr.integer(metrics['sizes']['test'])} images de test, hors de la "

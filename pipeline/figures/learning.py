@@ -181,7 +181,8 @@ def gradient_step(image, facts: dict, names):
 
     ax_img.imshow(np.asarray(image).reshape(28, 28), **IMAGE_STYLE)
     predicted = int(np.argmax(facts["before"]))
-    ax_img.set_title(f"1. L'image d'entraînement, classe {names[label]}\n"
+    shown = f" X_train[{facts['index']}]" if "index" in facts else ""  # its index after the lesson's split
+    ax_img.set_title(f"1. L'image d'entraînement{shown}, classe {names[label]}\n"
                      f"prédite avant le pas : {names[predicted]} ({percent_floor(facts['before'][predicted])})")
     ax_img.axis("off")
 
@@ -203,7 +204,7 @@ def gradient_step(image, facts: dict, names):
     change = np.asarray(facts["neuron_change"]).reshape(28, 28)
     limit = float(np.abs(change).max()) or 1.0
     shown = ax_w.imshow(change, cmap=WEIGHT_CMAP, vmin=-limit, vmax=limit)
-    ax_w.set_title(f"3. Variation des {integer(change.size)} poids du neurone caché {facts['neuron'] + 1}\n"
+    ax_w.set_title(f"3. Variation des {integer(change.size)} poids du neurone caché {facts['neuron']}\n"
                    "(blanc : inchangés, là où le pixel vaut 0)")
     ax_w.set_xticks([])
     ax_w.set_yticks([])

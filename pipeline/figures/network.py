@@ -211,11 +211,11 @@ def worked_example(image, hidden_layers, logits, probabilities, true_label: int,
     ax_img.set_title(f"1. L'image, classe réelle : {names[true_label]}\n{integer(image.size)} pixels en entrée")
     ax_img.axis("off")
 
-    units = np.arange(1, len(hidden) + 1)
+    units = np.arange(len(hidden))  # numbered from 0, as Python indexes them
     ax_hidden.bar(units, hidden, width=0.9, color=BLUE)
-    ax_hidden.set_xlim(0.3, len(hidden) + 0.7)
+    ax_hidden.set_xlim(-0.7, len(hidden) - 0.3)
     ax_hidden.set_title(f"2. {which} après {activation} : {active} neurones actifs (> 0) sur {len(hidden)}")
-    ax_hidden.set_xlabel(f"Neurone caché (1 à {len(hidden)})")
+    ax_hidden.set_xlabel(f"Neurone caché (0 à {len(hidden) - 1})")
     ax_hidden.set_ylabel("Activation")
     ax_hidden.grid(axis="y", alpha=0.3)
 

@@ -22,8 +22,10 @@ def figures_stage(job) -> None:
     trajectory_file = run_dir / "trajectory.json"
     trajectory = read_json(trajectory_file) if trajectory_file.exists() else None
     weights = dict(np.load(run_dir / "weights.npz"))
+    with np.load(run_dir / "split.npz") as split:  # X_train after the lesson's split, as positions in x_train
+        fit_positions = split["fit"]
     pngs, facts = draw_all(job.params.seed, x_train, y_train, x_test, y_test, metrics.to_dict(),
-                           probabilities, weights, architecture.read(run_dir), validation, trajectory)
+                           probabilities, weights, architecture.read(run_dir), validation, trajectory, fit_positions)
     folder = job.out("docs/figures/")
     for name, png in pngs.items():
         atomic_write_bytes(folder / f"{name}.png", png)

@@ -88,8 +88,8 @@ def build_answers(metrics: dict, facts: dict, trajectory: dict | None = None) ->
     return {
         "faithful": faithful,
         "patience": {"value": patience, **variant(patience=patience)},
-        # The seed's bare EarlyStopping(): Keras's defaults, val_loss, patience 0, last weights kept.
-        "enonce": {**variant(monitor="val_loss", patience=0, restore_best_weights=False),
+        # EarlyStopping() with Keras's defaults (the seed gives no parameter): val_loss, patience 0, last weights kept.
+        "defaut": {**variant(monitor="val_loss", patience=0, restore_best_weights=False),
                    **_validation_at(history, replay_run(history, params, monitor="val_loss", patience=0,
                                                         restore_best_weights=False).evaluated_epoch)},
         "surveillance": {"value": other_monitor, **variant(monitor=other_monitor)},

@@ -37,6 +37,7 @@ class Artifacts:
     browser_training: dict | None = None  # artifacts/browser_training.json: the subset exported for « Entraîner dans le navigateur »
     tfjs: dict | None = None  # artifacts/tfjs.json: the TensorFlow.js files copied into the site
     quiz: dict | None = None  # artifacts/quiz.json: the end-of-step questions computed on this run, and the exports
+    exercises: dict | None = None  # runs/<key>/exercises.json: each exercise's code run after its lesson section
 
 
 NAMES = tuple(f.name for f in fields(Artifacts))
@@ -98,6 +99,7 @@ def load_artifacts(job) -> LazyArtifacts:
         "browser_training": from_stage("browser_training", "artifacts/browser_training.json"),
         "tfjs": from_stage("tfjs", "artifacts/tfjs.json"),
         "quiz": from_stage("quiz", "artifacts/quiz.json"),
+        "exercises": lambda: read_json(run_dir / "exercises.json"),
     })
 
 

@@ -18,8 +18,8 @@ from pipeline.common.errors import PipelineError
 from pipeline.data.dataset import CLASS_NAMES
 from pipeline.experiments.experiments_page import build as build_experiments, test_accuracy_over_seeds
 from pipeline.figures.style import percent_floor
-from pipeline.pages import (complete_build, learning_context, network_context, quiz_context, replay_context, run_context,
-                            values)
+from pipeline.pages import (complete_build, exercise_context, learning_context, network_context, quiz_context,
+                            replay_context, run_context, values)
 from pipeline.pages.answers import build_answers
 from pipeline.pages.artifacts import Artifacts, Declared
 from pipeline.pages.browser_training_context import build as build_browser_training
@@ -112,6 +112,8 @@ VALUES: dict[str, Value] = {
     "answers": Value(("metrics", "figures", "trajectory"),
                      lambda a: build_answers(_metrics(a), a.figures, a.trajectory)),
     "rules": Value(("metrics", "trajectory"), _rules),
+    # Each exercise's code and what it gave, run by the training after its lesson section (exercises.json).
+    "exercises": Value(("exercises",), lambda a: exercise_context.build(a.exercises, CLASS_NAMES)),
     "downloads": Value(("notebook",), lambda a: values.downloads(a.notebook)),  # « Télécharger le carnet »
     "demo": Value(("demo", "demo_asset_bytes"), lambda a: values.demo(a.demo, a.demo_asset_bytes)),
     "replay": Value(("metrics", "replay", "replay_asset_bytes"),
@@ -140,13 +142,13 @@ COMMON = ("run",)
 # The values each template uses beyond COMMON, in the nav's order (the macros it imports included).
 PAGES: dict[str, tuple[str, ...]] = {
     "index.md.jinja": ("model", "training", "test", "experiments", "tuning", "downloads", "seed_steps", "quiz"),
-    "donnees.md.jinja": ("names", "data", "training", "outputs", "figures", "readme", "downloads", "seed_steps",
-                         "quiz"),
-    "modele.md.jinja": ("data", "model", "training", "test", "comparison", "worked", "softmax_demo",
+    "donnees.md.jinja": ("names", "data", "training", "outputs", "exercises", "figures", "readme", "downloads",
+                         "seed_steps", "quiz"),
+    "modele.md.jinja": ("data", "model", "training", "test", "comparison", "worked", "softmax_demo", "exercises",
                         "figures", "readme", "downloads", "seed_steps", "quiz"),
     "entrainement.md.jinja": ("data", "model", "training", "outputs", "answers", "rules", "learning",
-                              "experiments", "figures", "readme", "downloads", "seed_steps", "quiz"),
-    "performances.md.jinja": ("training", "answers", "learning", "curve_colours", "experiments",
+                              "experiments", "exercises", "figures", "readme", "downloads", "seed_steps", "quiz"),
+    "performances.md.jinja": ("training", "answers", "learning", "curve_colours", "experiments", "exercises",
                               "figures", "readme", "downloads", "seed_steps", "quiz"),
     "evaluation.md.jinja": ("data", "model", "outputs", "test", "references", "comparison", "figure_examples",
                             "limits", "weights", "experiments", "figures", "readme", "downloads", "seed_steps", "quiz"),

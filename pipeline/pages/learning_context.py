@@ -7,16 +7,17 @@ from pipeline.figures.style import percent_floor
 
 
 def _position(move: dict, dense_count: int, names) -> dict:
-    """Where a weight sits (W2[58, 7]: from hidden neuron 59 to the output Baskets), as facts; the words
-    are templates/entrainement.md.jinja's (macro poids)."""
+    """Where a weight sits (W2[58, 7]: from hidden neuron 58 to the output Baskets), as facts; the words
+    are templates/entrainement.md.jinja's (macro poids). Neurons, pixels, rows and columns are numbered
+    from 0, as Python indexes them (`X_train[i]`, `W1[:, j]`), the same convention as the images'."""
     layer = int(move["name"][1:])
     i, j = move["index"] if len(move["index"]) == 2 else (None, move["index"][0])
     pixel = i if layer == 1 and i is not None else None
     return {"bias": move["name"].startswith("b"), "layer": layer, "deep": dense_count > 2,
-            "output": names[j] if layer == dense_count else None, "to_neuron": j + 1,
-            "from_neuron": i + 1 if i is not None else None,
-            "pixel": pixel, "row": None if pixel is None else pixel // 28 + 1,
-            "column": None if pixel is None else pixel % 28 + 1}
+            "output": names[j] if layer == dense_count else None, "to_neuron": j,
+            "from_neuron": i,
+            "pixel": pixel, "row": None if pixel is None else pixel // 28,
+            "column": None if pixel is None else pixel % 28}
 
 
 def build(figures: dict, names, dense_count: int, history: dict) -> dict:
@@ -50,7 +51,7 @@ def build(figures: dict, names, dense_count: int, history: dict) -> dict:
             "p_rival": percent_floor(s["before"][rival]),
             "loss_before": fr.decimal(s["loss_before"], 3), "loss_after": fr.decimal(s["loss_after"], 3),
             "loss_fell": s["loss_after"] < s["loss_before"],
-            "neuron": s["neuron"] + 1, "lit_pixels": fr.integer(s["lit_pixels"]),
+            "neuron": s["neuron"], "lit_pixels": fr.integer(s["lit_pixels"]),
             "dark_pixels": fr.integer(784 - s["lit_pixels"]), "moved_only_lit": s["moved_only_lit"],
             "top": [{"where": _position(m, dense_count, names), "before": fr.decimal(m["before"], 4),
                      "after": fr.decimal(m["after"], 4), "gradient": fr.decimal(m["gradient"], 3)}

@@ -64,7 +64,7 @@ DESCRIPTIONS = {
                       "époques ; avec `restore_best_weights`, revenir aux poids de la meilleure époque.",
     "fit": "Entraîner : au plus `epochs` époques, par lots de `batch_size` images, en mesurant le jeu de "
            "validation après chaque époque.",
-    "curves": "Les deux graphiques de l'énoncé : l'exactitude (à gauche) et la perte (à droite), "
+    "curves": "Les deux graphiques que demande l'énoncé : l'exactitude (à gauche) et la perte (à droite), "
               "entraînement contre validation, époque par époque.",
     "evaluate": "Le verdict, mesuré une seule fois sur les images de test que le réseau n'a jamais vues.",
     "predict": "Les réponses du réseau : `model.predict` donne les dix probabilités de chaque image de test, "
@@ -120,8 +120,8 @@ PREPARATION_TEXT = (
     "explique comment les obtenir — le paquet Debian `dataset-fashion-mnist` "
     "(`sudo apt-get install dataset-fashion-mnist`) ou un dossier désigné par la variable "
     "d'environnement `FASHION_MNIST_DIR` — et les copie depuis `/usr/share/datasets/fashion-mnist` ou "
-    "ce dossier dans `~/.keras/datasets/fashion-mnist/`. La cellule suivante, celle de l'énoncé, "
-    "appelle alors `load_data()` à nouveau, qui trouve les fichiers sans rien télécharger.")
+    "ce dossier dans `~/.keras/datasets/fashion-mnist/`. La cellule suivante, le chargement que "
+    "demande l'énoncé, appelle alors `load_data()` à nouveau, qui trouve les fichiers sans rien télécharger.")
 
 
 # -- What the build reads ---------------------------------------------------------------------

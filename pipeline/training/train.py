@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.common import architecture
+from pipeline.common import architecture, exercise_code
 from pipeline.common.config import Params, lesson_parameter_key, params_from_dict, value_at
 from pipeline.common.errors import PipelineError
 from pipeline.common.io import atomic_write_bytes, atomic_write_json, read_json
@@ -74,16 +74,76 @@ class Arrays:
     y_test: np.ndarray
     X_train_raw: np.ndarray  # uint8, for the lesson's figures
     y_train: np.ndarray
+    X_test_raw: np.ndarray | None = None  # uint8, as load_data returns it (the exercises' names after loading)
 
 
 def load_and_split(params: Params, lesson) -> Arrays:
     """The lesson's loading and normalisation, then its validation set as params.yaml chooses it."""
     (X_train, y_train), (X_test, y_test) = lesson.load_data()
-    X_raw = X_train
+    X_raw, X_test_raw = X_train, X_test
     X_train, X_test = lesson.normalise(X_train, X_test)
     X_fit, y_fit, X_val, y_val = lesson.split_validation(X_train, y_train, X_test, y_test,
                                                          **lesson_arguments(lesson.split_validation, params))
-    return Arrays(X_fit, y_fit, X_val, y_val, X_test, y_test, X_raw, y_train)
+    return Arrays(X_fit, y_fit, X_val, y_val, X_test, y_test, X_raw, y_train, X_test_raw)
+
+
+def split_positions(params: Params, lesson, arrays: Arrays) -> np.ndarray:
+    """For each image of X_train after the split, its position in X_train as loaded: the lesson's own split
+    applied to the positions 0, 1, 2… instead of the images (the same seed draws the same permutation)."""
+    positions = np.arange(len(arrays.y_train))
+    fit_positions, y_fit, _, _ = lesson.split_validation(positions, arrays.y_train, arrays.X_test, arrays.y_test,
+                                                         **lesson_arguments(lesson.split_validation, params))
+    if not np.array_equal(y_fit, arrays.y_fit):
+        raise PipelineError("le découpage rejoué sur les positions ne redonne pas les étiquettes d'entraînement.",
+                            where="pipeline/lesson.py (split)",
+                            fix="le découpage doit dépendre seulement des étiquettes et de la graine.")
+    return fit_positions
+
+
+def lesson_names(params: Params, lesson, arrays: Arrays, fit: "Fit") -> dict[str, dict]:
+    """The names a student's notebook holds after each section a probe follows (exercise_code.POINTS),
+    rebuilt from what the lesson's functions returned: `X_train` is the loaded array after « load »,
+    divided by 255 after « normalise », the images left for fit() after « split »."""
+    import matplotlib.pyplot as plt
+    import tensorflow as tf
+
+    base = {"np": np, "tf": tf, "plt": plt, "class_names": lesson.class_names}
+    for name, function in inspect.getmembers(lesson, inspect.isfunction):
+        if function.__module__ == lesson.__name__ and name != "main":
+            base.update(lesson_arguments(function, params))  # the notebook's parameters cell
+    loaded = {**base, "X_train": arrays.X_train_raw, "y_train": arrays.y_train,
+              "X_test": arrays.X_test_raw, "y_test": arrays.y_test}
+    X_train, X_test = lesson.normalise(arrays.X_train_raw, arrays.X_test_raw)
+    normalised = {**loaded, "X_train": X_train, "X_test": X_test}
+    split = {**normalised, "X_train": arrays.X_fit, "y_train": arrays.y_fit, "X_val": arrays.X_val, "y_val": arrays.y_val}
+    return {"load": loaded, "distribution": {**loaded, "counts": np.bincount(arrays.y_train, minlength=10)},
+            "normalise": normalised, "split": split, "model": split,
+            "fit": {**split, "model": fit.model, "history": fit.history, "early_stop": fit.early_stop}}
+
+
+def exercise_answers(params: Params, lesson, names: dict[str, dict]) -> dict:
+    """Every probe of pipeline/common/exercise_code.py run at its point: {id: {code, after, value}}.
+
+    After « model », the model is the lesson's build_model with the probe's parameters (a fresh one,
+    as the notebook's cell builds it, untrained: a parameter count does not depend on training)."""
+    answers = {}
+    for probe in exercise_code.PROBES:
+        if probe.after not in names:
+            raise PipelineError(f"l'exercice « {probe.id} » suit la section « {probe.after} », inconnue.",
+                                where="pipeline/common/exercise_code.py",
+                                fix=f"choisissez l'une de : {', '.join(exercise_code.POINTS)}.")
+        at = dict(names[probe.after])
+        if probe.after == "model":
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=".*input_shape.*", category=UserWarning)
+                at["model"] = lesson.build_model(**lesson_arguments(lesson.build_model, params, **dict(probe.parameters)))
+        elif probe.parameters:
+            raise PipelineError(f"l'exercice « {probe.id} » change des paramètres après « {probe.after} ».",
+                                where="pipeline/common/exercise_code.py",
+                                fix="seuls les exercices qui suivent « model » changent des paramètres.")
+        answers[probe.id] = {"code": probe.code, "after": probe.after, "parameters": dict(probe.parameters),
+                             "value": exercise_code.run(probe, at)}
+    return answers
 
 
 def add_fit_options(model, verbose: int, callbacks: list) -> None:
@@ -197,6 +257,9 @@ def _run_lesson(params: Params, out_dir: Path, tf, verbose: int | None, resume: 
         figures["confusion"] = lesson_figure(lesson.show_confusion, arrays.y_test, y_pred)
         figures["probabilities"] = lesson_figure(lesson.show_probabilities, arrays.X_test, arrays.y_test,
                                                  probabilities)
+    # The step pages' exercises, run where the notebook runs them; the split, for the figures' indices.
+    atomic_write_json(out_dir / "exercises.json", exercise_answers(params, lesson, lesson_names(params, lesson, arrays, fit)))
+    np.savez_compressed(out_dir / "split.npz", fit=split_positions(params, lesson, arrays).astype("int32"))
     probabilities = probabilities.astype("float32")
     # Step 4 reads its calibration on the validation images: the test set stays for step 5.
     val_probabilities = fit.model.predict(arrays.X_val, verbose=0).astype("float32")

@@ -62,13 +62,17 @@ def called_functions(root: Path) -> dict[str, str]:
     called: dict[str, str] = {}
     for module in sorted((root / CALLERS).glob("*.py")):
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "lesson":
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "lesson"
+                    and not node.attr.startswith("__")):  # the module's own attributes (__name__) are Python's
                 called.setdefault(node.attr, module.relative_to(root).as_posix())
     return called
 
 
 def _called_functions(root: Path, tree: ast.Module) -> None:
+    # Functions, and the module-level names the training reads too (class_names, for the exercises' code).
     defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+    defined |= {target.id for node in tree.body if isinstance(node, ast.Assign)
+                for target in node.targets if isinstance(target, ast.Name)}
     for name, caller in called_functions(root).items():
         if name not in defined:
             raise PipelineError(
