@@ -397,10 +397,18 @@ def test_dark_mode_toggle(page, page_urls, site_url):
         light = background()
         page.locator("form[data-md-component=palette] label:visible").click()
         page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'slate'")
+        try:  # the theme fades the background in: wait for it rather than read it mid-transition
+            page.wait_for_function(f"getComputedStyle(document.body).backgroundColor !== {light!r}", timeout=5000)
+        except Exception:
+            pass
         assert background() != light, "le mode sombre ne change pas le fond"
         page.screenshot(path=str(SCREENSHOTS / "accueil-sombre.png"), full_page=True)
         page.locator("form[data-md-component=palette] label:visible").click()
         page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'default'")
+        try:
+            page.wait_for_function(f"getComputedStyle(document.body).backgroundColor === {light!r}", timeout=5000)
+        except Exception:
+            pass
         assert background() == light
     finally:
         page.evaluate("localStorage.clear()")  # the choice persists: later pages must open light
