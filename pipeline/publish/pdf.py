@@ -177,6 +177,8 @@ def build_pdf(root: Path, out: Path | None = None, chromium: str = CHROMIUM) -> 
                   window.document.title = title;
                   window.document.querySelector("article").innerHTML = body;
                 }""", [document, STYLE, config.get("site_name", "")])
+                # Folded « Pour aller plus loin » boxes are printed open: paper has nothing to click.
+                tab.evaluate("document.querySelectorAll('details').forEach((box) => { box.open = true; })")
                 tab.evaluate(WAIT_IMAGES_JS)
                 tab.emulate_media(media="print")
                 out.parent.mkdir(parents=True, exist_ok=True)
