@@ -390,6 +390,8 @@ def test_dark_mode_toggle(page, page_urls, site_url):
     requests: list[str] = []
     page.on("request", lambda req: requests.append(req.url))
     page.goto(page_urls[NAV_DOCS[0]], wait_until="networkidle")
+    page.evaluate("localStorage.clear()")  # a scheme an earlier test chose persists: start from the default
+    page.reload(wait_until="networkidle")
     scheme = lambda: page.evaluate("document.body.getAttribute('data-md-color-scheme')")
     background = lambda: page.evaluate("getComputedStyle(document.body).backgroundColor")
     try:
